@@ -1,0 +1,61 @@
+# Gateway: `make run` starts the product, `make test` runs the tests.
+# Both set themselves up on a machine with only Python 3.11+.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 4000
+HOST ?= 127.0.0.1
+export PORT HOST
+
+.PHONY: run test lint format migrate clean help
+
+help:
+	@echo "make run   - start Gateway on port $(PORT) (HTTP + WebSocket; worker and beat with REDIS_URL)"
+	@echo "make test  - run the test suite"
+	@echo "make lint  - ruff check and format check"
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when a requirements file changes.
+$(VENV)/.runtime: $(VENV)/bin/activate requirements.txt constraints.txt
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+var:
+	mkdir -p var
+
+.env:
+	$(PY) scripts/write_env.py .env
+
+migrate: $(VENV)/.runtime .env var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_plans
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: migrate
+	@if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' .env; then \
+		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho start --env /dev/null --procfile Procfile --port $(PORT) web worker beat; \
+	else \
+		exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) gateway.asgi:application; \
+	fi
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

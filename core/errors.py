@@ -1,0 +1,91 @@
+"""One error shape on the wire.
+
+Domain code raises :class:`ApplicationError` subclasses carrying a stable ``code``; the
+exception handler below turns them, and every DRF exception, into the drf-standardized-errors
+body of API.md: ``{"type", "errors": [{"code", "detail", "attr"}]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
+from drf_standardized_errors.formatter import ExceptionFormatter
+from drf_standardized_errors.handler import ExceptionHandler
+from drf_standardized_errors.types import ErrorResponse
+from rest_framework import exceptions, status
+
+
+class ApplicationError(Exception):
+    """A refusal the client should see, with a stable machine-readable ``code``."""
+
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    default_code: str = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, attr: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.attr = attr
+
+
+class InvalidInput(ApplicationError):
+    """Input that fails a business rule; reported as a validation error on ``attr``."""
+
+
+class NotAuthenticated(ApplicationError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "not_authenticated"
+
+
+class Forbidden(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+
+
+class NotFound(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+
+
+class Conflict(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class ServiceUnavailable(ApplicationError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+
+
+def to_api_exception(error: ApplicationError) -> exceptions.APIException:
+    """Translate an application error into the DRF exception the formatter understands."""
+    if isinstance(error, InvalidInput):
+        detail = exceptions.ErrorDetail(error.message, code=error.code)
+        return exceptions.ValidationError({error.attr: [detail]} if error.attr else [detail])
+    exc = exceptions.APIException(detail=error.message, code=error.code)
+    exc.status_code = error.status_code
+    return exc
+
+
+class GatewayExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, ApplicationError):
+            return to_api_exception(exc)
+        return super().convert_known_exceptions(exc)
+
+
+class CamelCaseExceptionFormatter(ExceptionFormatter):
+    """Report ``attr`` in camelCase, the same spelling the client sent."""
+
+    def format_error_response(self, error_response: ErrorResponse) -> Any:
+        for error in error_response.errors:
+            if error.attr:
+                error.attr = camelize_re.sub(underscore_to_camel, error.attr)
+        return super().format_error_response(error_response)
+
+
+def error_body(*, code: str, detail: str, status_code: int, attr: str | None = None) -> dict:
+    """The wire body for an error raised outside DRF (Django's 404/500 handlers, health)."""
+    error_type = "client_error" if 400 <= status_code < 500 else "server_error"
+    return {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": attr}]}

@@ -1,0 +1,34 @@
+"""Helpers that turn environment variables into settings values.
+
+Kept apart from ``settings.py`` so they can be unit-tested without reloading settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import sys
+from datetime import timedelta
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str) -> timedelta:
+    """Parse ``"15m"``, ``"30d"``, ``"1h"`` or a bare number of seconds."""
+    match = _DURATION.match(value)
+    if not match:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 15m, 1h, 30d)")
+    amount, unit = match.groups()
+    return timedelta(seconds=int(amount) * _UNIT_SECONDS[unit])
+
+
+def derive_key(secret: str, purpose: str) -> str:
+    """Derive an independent key for ``purpose`` from ``secret`` (HMAC-SHA256, hex)."""
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def fail_configuration(message: str) -> None:
+    """Stop start-up with one clear line on stderr instead of a traceback."""
+    sys.exit(f"Gateway configuration error: {message}")

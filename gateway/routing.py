@@ -1,0 +1,3 @@
+"""WebSocket routes. The job feed (``/ws/jobs``) is added by the realtime work."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,40 @@
+"""Fixtures shared by every test module."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from core.redis import get_redis
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``redis`` skip without Redis, except under CI where that is a failure."""
+    if settings.REDIS_URL:
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError("CI=true but REDIS_URL is not set: the Redis tests must run.")
+    skip = pytest.mark.skip(reason="REDIS_URL is not set (Redis tests run in CI)")
+    for item in items:
+        if "redis" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache() -> None:
+    """Throttle counters and cached values never leak from one test into another."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redis_client() -> None:
+    get_redis.cache_clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
