@@ -117,9 +117,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-else:
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: wait for a writer instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    if DATABASES["default"]["NAME"] != ":memory:":
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 # --- Redis: Celery broker, channel layer, cache ------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
