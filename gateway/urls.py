@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import HealthView
@@ -8,6 +8,9 @@ urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("auth/", include("accounts.api.urls")),
+    path("api/v1/", include("channels_app.api.urls")),
+    path("api/v1/", include("uploads.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from providers.platforms import Platform
+
+
+class ChannelStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    PENDING = "PENDING"
+    NEEDS_REAUTH = "NEEDS_REAUTH"
+    ERROR = "ERROR"
+
+
+class Channel(models.Model):
+    """A creator's account (or show listing) on one platform."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channels"
+    )
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    provider_channel_id = models.CharField(max_length=255, blank=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ChannelStatus.choices, default=ChannelStatus.PENDING
+    )
+    meta = models.JSONField(default=dict, blank=True)
+    # AES-256-GCM ciphertexts (never plaintext); empty when the platform has no OAuth grant.
+    refresh_token_encrypted = models.TextField(blank=True)
+    connected_at = models.DateTimeField(default=timezone.now)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-connected_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "platform", "provider_channel_id"],
+                condition=~Q(provider_channel_id=""),
+                name="channel_one_connection_per_platform_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ChannelStatus.values), name="channel_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-connected_at"], name="channel_user_recent"),
+            models.Index(fields=["platform", "last_refreshed_at"], name="channel_refresh_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()}: {self.display_name or self.provider_channel_id}"

@@ -1,0 +1,29 @@
+"""What a provider raises when a platform call fails. The upload pipeline decides on retries."""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """A platform call failed. ``code`` is stable and safe to show; ``message`` is human."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, code: str = "provider_error", status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+
+class TransientProviderError(ProviderError):
+    """Worth retrying later: timeouts, connection resets, HTTP 429 and 5xx."""
+
+    retryable = True
+
+
+class PermanentProviderError(ProviderError):
+    """Retrying will not help: the platform refused the request (4xx)."""
+
+
+class GrantRevokedError(PermanentProviderError):
+    """The user's OAuth grant is revoked or expired; the channel needs re-authorisation."""

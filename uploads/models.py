@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from providers.platforms import Platform
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class Job(models.Model):
+    """One upload of one asset to one channel. This row, not the Celery message, is the truth."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+    )
+    channel = models.ForeignKey(
+        "channels_app.Channel", on_delete=models.SET_NULL, null=True, related_name="jobs"
+    )
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    asset_url = models.URLField(max_length=2048)
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.JSONField(null=True, blank=True)  # {code, message}
+    result = models.JSONField(null=True, blank=True)  # {providerId, url}
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_0_100"),
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values), name="job_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="job_idempotency_key_per_user",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="job_user_recent"),
+            models.Index(fields=["user", "updated_at"], name="job_user_updated"),
+            models.Index(fields=["status", "scheduled_at"], name="job_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} job {self.id} ({self.status})"
