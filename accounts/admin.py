@@ -9,6 +9,7 @@ from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User, UserManager
+from billing.selectors import plan_default
 
 
 class _EmailFormMixin:
@@ -84,6 +85,11 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        if not change and obj.plan_id is None:
+            obj.plan = plan_default()  # like signup: new users start on the free plan
+        super().save_model(request, obj, form, change)
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
         fieldsets = super().get_fieldsets(request, obj)

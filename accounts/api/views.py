@@ -1,6 +1,6 @@
 """The ``/auth`` endpoints of API.md."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -22,13 +22,23 @@ from accounts.api.serializers import (
 from core.openapi import ErrorResponseSerializer
 from core.throttles import ForgotPasswordRateThrottle, LoginFailureGuard, SignupRateThrottle
 
-_401 = OpenApiResponse(ErrorResponseSerializer, "invalid_token or invalid_credentials")
-_429 = OpenApiResponse(ErrorResponseSerializer, "throttled, with Retry-After")
+
+def _error(status_code: int, code: str, detail: str) -> OpenApiResponse:
+    body = {"type": "client_error", "errors": [{"code": code, "detail": detail, "attr": None}]}
+    example = OpenApiExample(code, body, status_codes=[status_code])
+    return OpenApiResponse(ErrorResponseSerializer, code, examples=[example])
 
 
+_INVALID_CREDENTIALS = _error(401, "invalid_credentials", "The email or password is incorrect.")
+_INVALID_REFRESH = _error(
+    401, "invalid_token", "The refresh token is invalid, expired or already used."
+)
+_INVALID_ACCESS = _error(401, "invalid_token", "The token is invalid or expired.")
+_429 = _error(429, "throttled", "Request was throttled. Expected available in 60 seconds.")
+
+
+# Reached without an access token; a stale Authorization header is ignored.
 class _PublicView(APIView):
-    """Reached without an access token; a stale Authorization header is ignored."""
-
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
@@ -56,7 +66,7 @@ class LoginView(_PublicView):
     @extend_schema(
         summary="Log in with email and password",
         request=LoginInputSerializer,
-        responses={200: SessionSerializer, 401: _401, 429: _429},
+        responses={200: SessionSerializer, 401: _INVALID_CREDENTIALS, 429: _429},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -74,7 +84,7 @@ class TokenRefreshView(_PublicView):
     @extend_schema(
         summary="Trade a refresh token for a new pair (the old refresh token stops working)",
         request=RefreshInputSerializer,
-        responses={200: TokenPairSerializer, 401: _401},
+        responses={200: TokenPairSerializer, 401: _INVALID_REFRESH},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -88,7 +98,7 @@ class LogoutView(_PublicView):
     @extend_schema(
         summary="End the session of a refresh token",
         request=RefreshInputSerializer,
-        responses={204: None, 401: _401},
+        responses={204: None, 401: _INVALID_REFRESH},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -101,7 +111,7 @@ class LogoutView(_PublicView):
 class MeView(APIView):
     @extend_schema(
         summary="The signed-in user",
-        responses={200: UserEnvelopeSerializer, 401: _401},
+        responses={200: UserEnvelopeSerializer, 401: _INVALID_ACCESS, 429: _429},
         tags=["auth"],
     )
     def get(self, request: Request) -> Response:
