@@ -50,3 +50,30 @@ def test_user_from_access_token_accepts_ours_and_refuses_others():
     for bad in (tokens.refresh, "garbage", tokens.access[:-2]):
         with pytest.raises(InvalidToken):
             user_from_access_token(bad)
+
+
+@pytest.mark.django_db
+def test_a_deactivated_users_refresh_token_is_refused_and_stays_unused(api_client):
+    user = UserFactory()
+    tokens = session_start(user=user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    response = api_client.post("/auth/token/refresh", {"refresh": tokens.refresh}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "invalid_token"
+    assert not BlacklistedToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_logging_out_twice_is_refused_the_second_time(api_client):
+    tokens = session_start(user=UserFactory())
+
+    first = api_client.post("/auth/logout", {"refresh": tokens.refresh}, format="json")
+    second = api_client.post("/auth/logout", {"refresh": tokens.refresh}, format="json")
+
+    assert first.status_code == 204
+    assert second.status_code == 401
+    assert second.json()["errors"][0]["code"] == "invalid_token"
+    assert BlacklistedToken.objects.count() == 1
