@@ -91,7 +91,7 @@ class UserAdmin(BaseUserAdmin):
             obj.plan = plan_default()  # like signup: new users start on the free plan
         super().save_model(request, obj, form, change)
 
-    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> tuple:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not self.has_change_permission(request, obj):
             return fieldsets

@@ -118,7 +118,7 @@ def session_refresh(*, refresh: str) -> TokenPair:
     The outstanding row is locked and the blacklist entry is unique, so of two concurrent
     refreshes with the same token exactly one succeeds.
     """
-    outstanding = _outstanding_for(refresh, lock=True)
+    outstanding = _outstanding_for(refresh)
     user = outstanding.user
     if user is None or not user.is_active:
         raise InvalidRefreshToken()
@@ -131,7 +131,7 @@ def session_refresh(*, refresh: str) -> TokenPair:
 @transaction.atomic
 def session_end(*, refresh: str) -> None:
     """Log out: the refresh token stops working."""
-    outstanding = _outstanding_for(refresh, lock=True)
+    outstanding = _outstanding_for(refresh)
     _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
     if not created:
         raise InvalidRefreshToken()
@@ -145,8 +145,9 @@ def sessions_end_all(*, user: User) -> int:
     return len(entries)
 
 
-def _outstanding_for(raw: str, *, lock: bool) -> OutstandingToken:
-    """The outstanding row of a valid (signed, unexpired, right iss/aud) refresh token.
+def _outstanding_for(raw: str) -> OutstandingToken:
+    """The outstanding row of a valid (signed, unexpired, right iss/aud) refresh token,
+    locked for the caller's transaction.
 
     A token we never recorded, one on the blacklist, or one issued before the user's
     password last changed is refused.
@@ -155,10 +156,12 @@ def _outstanding_for(raw: str, *, lock: bool) -> OutstandingToken:
         token = RefreshToken(raw)  # also refuses blacklisted tokens
     except TokenError as exc:
         raise InvalidRefreshToken() from exc
-    rows = OutstandingToken.objects.select_related("user")
-    if lock:
-        rows = rows.select_for_update(of=("self",))
-    outstanding = rows.filter(jti=token[jwt_settings.JTI_CLAIM]).first()
+    outstanding = (
+        OutstandingToken.objects.select_related("user")
+        .select_for_update(of=("self",))
+        .filter(jti=token[jwt_settings.JTI_CLAIM])
+        .first()
+    )
     if outstanding is None:
         raise InvalidRefreshToken()
     user = outstanding.user
@@ -235,6 +238,19 @@ def password_reset_complete(*, token: str, password: str) -> User:
     PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
     sessions_end_all(user=user)
     return user
+
+
+def tokens_purge_expired() -> tuple[int, int]:
+    """Delete expired refresh-token records (and their blacklist entries) and reset tokens.
+
+    Safe at any time: an expired token is refused on its ``exp`` claim alone. Returns the
+    numbers of refresh-token records and reset tokens deleted.
+    """
+    now = timezone.now()
+    _, refresh_deleted = OutstandingToken.objects.filter(expires_at__lte=now).delete()
+    reset_deleted, _ = PasswordResetToken.objects.filter(expires_at__lte=now).delete()
+    # The first count includes the cascaded blacklist entries: report the tokens only.
+    return refresh_deleted.get(OutstandingToken._meta.label, 0), reset_deleted
 
 
 def _token_hash(raw: str) -> str:

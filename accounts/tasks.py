@@ -10,3 +10,9 @@ from accounts import services
 def password_reset_email_send(email: str) -> None:
     """Issue a reset token and email it, if ``email`` belongs to an active account."""
     services.password_reset_start(email=email)
+
+
+@shared_task(ignore_result=True)
+def expired_tokens_purge() -> None:
+    """Daily: forget refresh-token records and reset tokens that have expired."""
+    services.tokens_purge_expired()

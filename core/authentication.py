@@ -33,18 +33,14 @@ class JWTAuthentication(authentication.JWTAuthentication):
             raise InvalidToken() from exc
 
     def get_user(self, validated_token: Token) -> AbstractBaseUser:
+        user_model = get_user_model()
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
         try:
-            user = (
-                get_user_model()
-                .objects.select_related("plan")
-                .filter(pk=user_id, is_active=True)
-                .first()
-            )
-        except (ValueError, DjangoValidationError):  # a signed token with a malformed subject
-            user = None
-        if user is None:
-            raise InvalidToken()
+            user = user_model.objects.select_related("plan").get(pk=user_id, is_active=True)
+        except user_model.DoesNotExist as exc:
+            raise InvalidToken() from exc
+        except (ValueError, DjangoValidationError) as exc:  # signed, but a malformed subject
+            raise InvalidToken() from exc
         revoke_claim = validated_token.get(api_settings.REVOKE_TOKEN_CLAIM)
         if api_settings.CHECK_REVOKE_TOKEN and revoke_claim != get_md5_hash_password(user.password):
             raise InvalidToken()  # the password changed since the token was issued

@@ -156,6 +156,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["accounts-purge-expired-tokens"] = {
+    "task": "accounts.tasks.expired_tokens_purge",
+    "schedule": 24 * 3600,
+}
 
 # --- authentication ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.services import InvalidRefreshToken, session_refresh, session_start
+from accounts.models import PasswordResetToken
+from accounts.services import InvalidRefreshToken, session_end, session_refresh, session_start
+from accounts.tasks import expired_tokens_purge
 from core.authentication import InvalidToken, user_from_access_token
 from tests.factories import UserFactory
 
@@ -77,3 +81,22 @@ def test_logging_out_twice_is_refused_the_second_time(api_client):
     assert second.status_code == 401
     assert second.json()["errors"][0]["code"] == "invalid_token"
     assert BlacklistedToken.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_expired_token_records_are_purged_and_live_ones_kept():
+    user = UserFactory()
+    live = session_start(user=user)
+    old = session_start(user=user)
+    session_end(refresh=old.refresh)
+    past = timezone.now() - timedelta(seconds=1)
+    OutstandingToken.objects.filter(token=old.refresh).update(expires_at=past)
+    PasswordResetToken.objects.create(
+        user=user, token_hash="0" * 64, created_at=past - timedelta(hours=1), expires_at=past
+    )
+
+    expired_tokens_purge.delay()
+
+    assert list(OutstandingToken.objects.values_list("token", flat=True)) == [live.refresh]
+    assert not BlacklistedToken.objects.exists()
+    assert not PasswordResetToken.objects.exists()
