@@ -1,18 +1,74 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, SetUnusablePasswordMixin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import User
+from accounts.models import User, UserManager
+from billing.selectors import plan_default
+
+
+class _EmailFormMixin:
+    """Emails are stored lower-cased and unique in any case."""
+
+    def clean_email(self) -> str:
+        email = UserManager.normalize_email(self.cleaned_data.get("email"))
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                "An account with this email already exists.", code="email_taken"
+            )
+        return email
+
+
+class UserAddForm(_EmailFormMixin, SetUnusablePasswordMixin, BaseUserCreationForm):
+    """Email plus password twice, or no password (the user then uses forgot-password)."""
+
+    usable_password = SetUnusablePasswordMixin.create_usable_password_field()
+
+    class Meta:
+        model = User
+        fields = ("email",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].required = False
+        self.fields["password2"].required = False
+
+
+class UserChangeForm(_EmailFormMixin, forms.ModelForm):
+    """No password field at all: the hash, even masked, never reaches the page."""
+
+    class Meta:
+        model = User
+        fields = (
+            "email",
+            "name",
+            "plan",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+        )
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserAddForm
     ordering = ("-created_at",)
     list_display = ("email", "name", "plan", "is_staff", "is_active", "created_at")
     list_filter = ("plan", "is_staff", "is_superuser", "is_active")
-    search_fields = ("email", "name")
-    readonly_fields = ("created_at", "last_login")
+    list_select_related = ("plan",)
+    search_fields = ("email",)
+    readonly_fields = ("created_at", "last_login", "password_status")
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         ("Profile", {"fields": ("name", "plan")}),
         (
             "Permissions",
@@ -20,4 +76,43 @@ class UserAdmin(BaseUserAdmin):
         ),
         ("Dates", {"fields": ("last_login", "created_at")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        if not change and obj.plan_id is None:
+            obj.plan = plan_default()  # like signup: new users start on the free plan
+        super().save_model(request, obj, form, change)
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> tuple:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.has_change_permission(request, obj):
+            return fieldsets
+        # Operators who may change the user get the "set password" page, and only that.
+        return (*fieldsets, ("Password", {"fields": ("password_status",)}))
+
+    @admin.display(description="Password")
+    def password_status(self, obj: User) -> str:
+        state = "set" if obj.has_usable_password() else "not set (forgot-password flow)"
+        url = reverse("admin:auth_user_password_change", args=[obj.pk])
+        return format_html('{} &middot; <a href="{}">Set a new password</a>', state, url)
+
+
+admin.site.unregister(OutstandingToken)
+
+
+@admin.register(OutstandingToken)
+class OutstandingTokenWithoutSecretAdmin(OutstandingTokenAdmin):
+    """simplejwt's admin shows the whole refresh JWT, a live credential: leave it out."""
+
+    exclude = ("token",)
+
+    def get_readonly_fields(self, *args, **kwargs) -> list[str]:
+        return [field for field in super().get_readonly_fields(*args, **kwargs) if field != "token"]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler
 from drf_standardized_errors.types import ErrorResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 
 
 class ApplicationError(Exception):
@@ -72,6 +73,9 @@ class GatewayExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, ApplicationError):
             return to_api_exception(exc)
+        if isinstance(exc, DjangoValidationError):
+            # Services validate with Django's validators (e.g. passwords): keep field and codes.
+            return exceptions.ValidationError(serializers.as_serializer_error(exc))
         return super().convert_known_exceptions(exc)
 
 

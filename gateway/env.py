@@ -10,6 +10,7 @@ import hmac
 import re
 import sys
 from datetime import timedelta
+from typing import NamedTuple
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -22,6 +23,21 @@ def parse_duration(value: str) -> timedelta:
         raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 15m, 1h, 30d)")
     amount, unit = match.groups()
     return timedelta(seconds=int(amount) * _UNIT_SECONDS[unit])
+
+
+class Rate(NamedTuple):
+    """At most ``limit`` events in any ``period`` seconds."""
+
+    limit: int
+    period: int
+
+
+def parse_rate(value: str) -> Rate:
+    """Parse ``"10/15m"`` (ten per fifteen minutes) into a :class:`Rate`."""
+    limit, sep, period = value.partition("/")
+    if not sep or not limit.strip().isdigit() or int(limit) < 1:
+        raise ValueError(f"not a rate: {value!r} (use e.g. 10/15m, 30/1h)")
+    return Rate(limit=int(limit), period=int(parse_duration(period).total_seconds()))
 
 
 def derive_key(secret: str, purpose: str) -> str:

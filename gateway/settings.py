@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import environ
 
-from gateway.env import derive_key, fail_configuration, parse_duration
+from gateway.env import derive_key, fail_configuration, parse_duration, parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -156,6 +156,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["accounts-purge-expired-tokens"] = {
+    "task": "accounts.tasks.expired_tokens_purge",
+    "schedule": 24 * 3600,
+}
 
 # --- authentication ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -184,13 +188,32 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens carry a digest of the password hash: changing the password (reset, admin)
+    # ends every access token at once, not only when it expires.
+    "CHECK_REVOKE_TOKEN": True,
 }
+PASSWORD_RESET_TTL = parse_duration(env.str("PASSWORD_RESET_TTL", default="1h"))
+
+# Brute-force limits ("count/period"). Client addresses are REMOTE_ADDR unless
+# TRUSTED_PROXY_COUNT says how many reverse proxies in front append to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+LOGIN_LIMIT_PER_ACCOUNT = parse_rate(env.str("LOGIN_LIMIT_PER_ACCOUNT", default="10/15m"))
+LOGIN_LIMIT_PER_IP = parse_rate(env.str("LOGIN_LIMIT_PER_IP", default="30/15m"))
+SIGNUP_LIMIT_PER_IP = parse_rate(env.str("SIGNUP_LIMIT_PER_IP", default="10/1h"))
+FORGOT_PASSWORD_LIMIT_PER_IP = parse_rate(env.str("FORGOT_PASSWORD_LIMIT_PER_IP", default="5/1h"))
+
+# Operator accounts applied by `manage.py bootstrap_admins`.
+ADMIN_EMAIL = env.str("ADMIN_EMAIL", default="")
+ADMIN_VIEWER_EMAIL = env.str("ADMIN_VIEWER_EMAIL", default="")
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "core.authentication.JWTAuthentication",
     ],
+    # Every authenticated endpoint is limited by the user's plan unless a view says otherwise.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.PlanRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["djangorestframework_camel_case.parser.CamelCaseJSONParser"],

@@ -1,0 +1,217 @@
+"""Rate limits counted in the cache (Redis in production, shared by every process).
+
+Counting uses the two-bucket sliding window: a counter per fixed window, and the estimate
+``previous * (share of the previous window still inside the sliding window) + current``.
+It needs one atomic ``INCR`` per hit (no read-modify-write race under concurrent requests,
+unlike DRF's timestamp-list throttles) and has no burst at window edges. The estimate assumes
+the previous window's hits were spread evenly, so after a burst late in a window the wait it
+announces can exceed one period (never two).
+
+- :class:`PlanRateThrottle`: the default throttle of every API view, ``requests_per_minute``
+  of the user's plan; anonymous requests pass (their endpoints carry their own limits).
+- :class:`SignupRateThrottle`, :class:`ForgotPasswordRateThrottle`: per client address.
+- :class:`LoginFailureGuard`: failed logins per account and per client address. Only failures
+  count; a refused attempt never reaches the password check, so being over the limit tells
+  nothing about the password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ipaddress
+import math
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.exceptions import Throttled
+from rest_framework.throttling import BaseThrottle
+
+from billing.plans import DEFAULT_PLANS, FREE
+from gateway.env import Rate
+
+if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+_KEY_PREFIX = "ratelimit"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """The outcome of :meth:`SlidingWindow.hit`; ``key`` is the bucket that was counted."""
+
+    allowed: bool
+    wait: float
+    key: str
+
+
+class SlidingWindow:
+    """At most ``rate.limit`` hits per identity in any ``rate.period`` seconds."""
+
+    def __init__(self, scope: str, rate: Rate):
+        self.scope = scope
+        self.rate = rate
+
+    def hit(self, ident: str, *, now: float | None = None) -> Hit:
+        """Count one hit, or refuse it (uncounted) with the seconds to wait."""
+        now = time.time() if now is None else now
+        period, limit = self.rate.period, self.rate.limit
+        window, offset = divmod(now, period)
+        key = self._key(ident, int(window))
+        # The bucket outlives its window by one period: it is the next window's "previous".
+        cache.add(key, 0, timeout=2 * period + 1)
+        current = cache.incr(key)
+        previous = cache.get(self._key(ident, int(window) - 1), 0)
+        if previous * (1 - offset / period) + current <= limit:
+            return Hit(allowed=True, wait=0, key=key)
+        cache.decr(key)  # refused hits are not counted
+        return Hit(allowed=False, wait=self._wait(previous, current - 1, offset), key=key)
+
+    def undo(self, hit: Hit) -> None:
+        """Take back a counted hit (e.g. a login attempt that turned out to succeed)."""
+        if not hit.allowed:
+            return
+        # ValueError: the bucket has expired meanwhile, nothing is left to take back.
+        with contextlib.suppress(ValueError):
+            cache.decr(hit.key)
+
+    def _wait(self, previous: int, current: int, offset: float) -> float:
+        """Seconds until one more hit fits: the previous bucket's weight decays linearly."""
+        period, limit = self.rate.period, self.rate.limit
+        room = limit - current - 1
+        if room >= 0 and previous > 0:
+            # Within this window: previous * (1 - t / period) <= room.
+            at = period * (1 - room / previous)
+            if at < period:
+                return max(1.0, math.ceil(at - offset))
+        # In the next window the current bucket becomes the previous one.
+        at_next = period * (1 - (limit - 1) / current) if current else 0
+        return max(1.0, math.ceil(period - offset + max(at_next, 0)))
+
+    def _key(self, ident: str, window: int) -> str:
+        return f"{_KEY_PREFIX}:{self.scope}:{self.rate.limit}/{self.rate.period}:{ident}:{window}"
+
+
+def client_ident(request: Request) -> str:
+    """The client's address for rate limits.
+
+    ``REMOTE_ADDR``, or with ``TRUSTED_PROXY_COUNT`` = n the address the n-th proxy from us
+    saw (X-Forwarded-For is otherwise client-controlled, so it is never trusted blindly).
+    IPv6 clients are grouped by /64, the block one subscriber usually holds.
+    """
+    address = BaseThrottle().get_ident(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _digest(value: str) -> str:
+    """Cache keys carry no personal data (emails) in clear."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+class _WindowThrottle(BaseThrottle):
+    """A DRF throttle backed by :class:`SlidingWindow`."""
+
+    scope: str
+
+    def __init__(self) -> None:
+        self._wait: float | None = None
+
+    def limit_for(self, request: Request) -> tuple[Rate, str] | None:
+        """The rate and identity to count, or ``None`` to let the request pass."""
+        raise NotImplementedError
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        limit = self.limit_for(request)
+        if limit is None:
+            return True
+        rate, ident = limit
+        hit = SlidingWindow(self.scope, rate).hit(ident)
+        self._wait = hit.wait
+        return hit.allowed
+
+    def wait(self) -> float | None:
+        return self._wait
+
+
+class PlanRateThrottle(_WindowThrottle):
+    """``requests_per_minute`` of the user's plan (the free plan's when none is set)."""
+
+    scope = "plan"
+
+    def limit_for(self, request: Request) -> tuple[Rate, str] | None:
+        user = request.user
+        if user is None or not user.is_authenticated:
+            return None
+        plan = user.plan  # loaded with the user by core.authentication
+        if plan is None:
+            per_minute = DEFAULT_PLANS[FREE]["requests_per_minute"]
+        else:
+            per_minute = plan.requests_per_minute
+        return Rate(limit=per_minute, period=60), str(user.pk)
+
+
+class SignupRateThrottle(_WindowThrottle):
+    scope = "signup"
+
+    def limit_for(self, request: Request) -> tuple[Rate, str] | None:
+        return settings.SIGNUP_LIMIT_PER_IP, client_ident(request)
+
+
+class ForgotPasswordRateThrottle(_WindowThrottle):
+    scope = "forgot-password"
+
+    def limit_for(self, request: Request) -> tuple[Rate, str] | None:
+        return settings.FORGOT_PASSWORD_LIMIT_PER_IP, client_ident(request)
+
+
+class LoginFailureGuard:
+    """Limit failed logins per account and per client address around a login attempt.
+
+    Usage: ``with LoginFailureGuard(email=..., request=request, failure=InvalidCredentials):``.
+    Entering counts the attempt against both limits, or raises :class:`Throttled` (nothing
+    counted) when either is reached. Leaving with ``failure`` keeps the count; leaving in any
+    other way (success, another error) takes it back. Counting before the check keeps
+    concurrent guesses from all slipping past the limit.
+    """
+
+    def __init__(self, *, email: str, request: Request, failure: type[BaseException]):
+        self.failure = failure
+        self._checks = [
+            (SlidingWindow("login-account", settings.LOGIN_LIMIT_PER_ACCOUNT), _digest(email)),
+            (SlidingWindow("login-ip", settings.LOGIN_LIMIT_PER_IP), client_ident(request)),
+        ]
+        self._hits: list[tuple[SlidingWindow, Hit]] = []
+
+    def __enter__(self) -> LoginFailureGuard:
+        self._hits = [(window, window.hit(ident)) for window, ident in self._checks]
+        refused = [hit.wait for _, hit in self._hits if not hit.allowed]
+        if refused:
+            self._undo()
+            raise Throttled(wait=max(refused))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None or not issubclass(exc_type, self.failure):
+            self._undo()
+
+    def _undo(self) -> None:
+        for window, hit in self._hits:
+            window.undo(hit)
