@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import factory
+
+from accounts.models import User
+from channels_app.models import Channel, ChannelStatus
+from core import crypto
+from providers.platforms import Platform
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"creator{n}@example.com")
+    name = factory.Sequence(lambda n: f"Creator {n}")
+    password = factory.PostGenerationMethodCall("set_password", "a-long-test-password")
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    """A channel; pass ``refresh_token=...`` to store that grant encrypted for the channel."""
+
+    class Meta:
+        model = Channel
+
+    user = factory.SubFactory(UserFactory)
+    platform = Platform.SPOTIFY
+    provider_channel_id = factory.Sequence(lambda n: f"{n:022d}")
+    display_name = factory.Sequence(lambda n: f"Channel {n}")
+    status = ChannelStatus.ACTIVE
+    refresh_token = ""  # popped in _create: stored encrypted, never as a field
+
+    @classmethod
+    def _create(cls, model_class, *args, refresh_token: str = "", **kwargs):
+        channel = model_class(*args, **kwargs)
+        if refresh_token:
+            channel.refresh_token_encrypted = crypto.encrypt(
+                refresh_token, associated_data=str(channel.id)
+            )
+        channel.save(force_insert=True)
+        return channel
