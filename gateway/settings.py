@@ -350,3 +350,9 @@ CELERY_BEAT_SCHEDULE["channels-refresh-stale"] = {
 LOGGING["loggers"].update(
     {"oauthlib": {"level": "WARNING"}, "requests_oauthlib": {"level": "WARNING"}}
 )
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "PlatformEnum": "providers.platforms.Platform",
+        "ChannelStatusEnum": "channels_app.models.ChannelStatus",
+    }
+)

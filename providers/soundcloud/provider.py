@@ -90,7 +90,6 @@ class SoundCloudProvider(OAuthProvider):
                     settings.SOUNDCLOUD_TOKEN_URL,
                     code=code,
                     code_verifier=code_verifier,
-                    client_id=settings.SOUNDCLOUD_CLIENT_ID,
                     client_secret=settings.SOUNDCLOUD_CLIENT_SECRET,
                     include_client_id=True,
                     timeout=settings.PROVIDER_HTTP_TIMEOUT,
