@@ -252,9 +252,12 @@ def channel_oauth_complete(*, platform: str, state: str, code: str, error: str =
         raise OAuthCallbackError("missing_code")
     if not provider.is_configured():
         raise OAuthCallbackError("provider_not_configured")
-    verifier = crypto.decrypt(
-        pending.code_verifier_encrypted, associated_data=_verifier_ad(pending)
-    )
+    try:
+        verifier = crypto.decrypt(
+            pending.code_verifier_encrypted, associated_data=_verifier_ad(pending)
+        )
+    except crypto.DecryptionError as exc:  # the key changed during the consent
+        raise OAuthCallbackError("invalid_state") from exc
     try:
         account = provider.exchange_code(code=code, code_verifier=verifier)
     except TransientProviderError as exc:

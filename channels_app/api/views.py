@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -81,7 +82,7 @@ class ChannelDetailView(APIView):
         responses={200: ChannelSerializer, 404: _errors[404], 409: _errors[409]},
         tags=["channels"],
     )
-    def patch(self, request: Request, channel_id: str) -> Response:
+    def patch(self, request: Request, channel_id: uuid.UUID) -> Response:
         channel = selectors.channel_get(user=request.user, channel_id=channel_id)
         data = ChannelUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -89,7 +90,7 @@ class ChannelDetailView(APIView):
         return Response(ChannelSerializer(channel).data)
 
     @extend_schema(responses={204: None, 404: _errors[404]}, tags=["channels"])
-    def delete(self, request: Request, channel_id: str) -> Response:
+    def delete(self, request: Request, channel_id: uuid.UUID) -> Response:
         channel = selectors.channel_get(user=request.user, channel_id=channel_id)
         services.channel_disconnect(channel=channel)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -102,7 +103,7 @@ class ChannelRefreshView(APIView):
         description="Reads the account now. A revoked grant answers 200 with NEEDS_REAUTH.",
         tags=["channels"],
     )
-    def post(self, request: Request, channel_id: str) -> Response:
+    def post(self, request: Request, channel_id: uuid.UUID) -> Response:
         channel = selectors.channel_get(user=request.user, channel_id=channel_id)
         channel = services.channel_refresh(channel=channel)
         return Response(ChannelSerializer(channel).data)

@@ -99,6 +99,12 @@ class YouTubeProvider(OAuthProvider):
             ) from exc
         except requests.RequestException as exc:
             raise TransientProviderError("Google's token endpoint did not answer.") from exc
+        except Warning as exc:
+            # oauthlib raises a bare Warning when the granted scopes differ from the requested
+            # ones: with granular consent the user unticked a permission the gateway needs.
+            raise PermanentProviderError(
+                "The YouTube permissions were not all granted.", code="scope_not_granted"
+            ) from exc
         credentials = flow.credentials
         if not credentials.refresh_token:
             raise PermanentProviderError(

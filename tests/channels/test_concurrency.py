@@ -15,8 +15,8 @@ from channels_app import services
 from channels_app.models import Channel
 from core.errors import Forbidden
 from providers.registry import get_provider
-from tests.channels.conftest import follow_to_gateway, frontend_query, start_oauth
 from tests.channels.factories import ChannelFactory, UserFactory
+from tests.channels.flows import follow_to_gateway, frontend_query, start_oauth
 from tests.fakes.google import youtube_channel
 
 pytestmark = [

@@ -6,7 +6,7 @@ import pytest
 
 from channels_app.models import Channel, ChannelStatus
 from channels_app.services import channel_refresh_token
-from tests.channels.conftest import follow_to_gateway, frontend_query, start_oauth
+from tests.channels.flows import follow_to_gateway, frontend_query, start_oauth
 from tests.fakes.soundcloud import soundcloud_user
 
 pytestmark = pytest.mark.django_db

@@ -7,14 +7,13 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from channels_app.models import Channel, ChannelStatus, OAuthState
 from channels_app.services import channel_credentials, channel_refresh_token
-from tests.channels.conftest import connect_youtube, follow_to_gateway, frontend_query, start_oauth
 from tests.channels.factories import ChannelFactory
-from tests.fakes.google import CLIENT_ID, REDIRECT_URI, youtube_channel
+from tests.channels.flows import connect_youtube, follow_to_gateway, frontend_query, start_oauth
+from tests.fakes.google import CLIENT_ID, REDIRECT_URI, google_api_error, youtube_channel
 from tests.fakes.oauth import s256
 from uploads.models import Job, JobStatus
 
@@ -55,7 +54,10 @@ def test_start_answers_a_google_consent_url_with_offline_access_and_pkce(api, us
 
 
 def test_full_flow_stores_the_channel_with_an_encrypted_refresh_token(api, user, google):
-    response = connect_youtube(api, google, account=ACCOUNT)
+    start = start_oauth(api)
+    challenge = parse_qs(urlsplit(start["authorizationUrl"]).query)["code_challenge"][0]
+
+    response = follow_to_gateway(api, google.consent(start["authorizationUrl"], account=ACCOUNT))
 
     channel = Channel.objects.get(user=user)
     assert frontend_query(response) == {"connected": str(channel.id)}
@@ -76,22 +78,12 @@ def test_full_flow_stores_the_channel_with_an_encrypted_refresh_token(api, user,
     [refresh_token] = google.live_refresh_tokens()
     assert channel_refresh_token(channel) == refresh_token
     # The database row holds no plaintext token, in any column.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM channels_app_channel WHERE id = %s", [channel.id.hex])
-        rows = cursor.fetchall()
-    if not rows:  # PostgreSQL stores uuids natively
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT * FROM channels_app_channel WHERE id = %s", [str(channel.id)])
-            rows = cursor.fetchall()
-    assert rows
-    assert refresh_token not in repr(rows)
-    # The code was exchanged with the verifier whose challenge went to Google.
+    assert refresh_token not in repr(Channel.objects.values().get(pk=channel.pk))
+    # The code was exchanged with the server-side verifier whose challenge went to Google,
+    # and the state was spent.
     [exchange] = google.requests_to("/token", "POST")
-    verifier = exchange.form()["code_verifier"]
-    [consent_state] = OAuthState.objects.filter(user=user)
-    assert consent_state.used_at is not None
-    assert len(verifier) >= 43
-    assert s256(verifier) != verifier
+    assert s256(exchange.form()["code_verifier"]) == challenge
+    assert OAuthState.objects.get(user=user).used_at is not None
 
 
 def test_the_api_shows_the_connected_channel_without_token_material(api, user, google):
@@ -138,6 +130,34 @@ def test_a_revoked_grant_makes_the_refresh_answer_200_needs_reauth(api, user, go
     fresh = Channel.objects.get(pk=channel.pk)
     assert fresh.status == ChannelStatus.NEEDS_REAUTH
     assert fresh.meta == channel.meta
+
+
+def test_refresh_while_youtube_is_down_is_503_and_changes_nothing(api, user, google):
+    connect_youtube(api, google, account=ACCOUNT)
+    before = Channel.objects.values().get(user=user)
+    google.route(
+        "GET",
+        "/youtube/v3/channels",
+        lambda request: google_api_error(503, "backendError", "Backend Error", "UNAVAILABLE"),
+    )
+
+    response = api.post(f"/api/v1/channels/{before['id']}/refresh")
+
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["code"] == "provider_unavailable"
+    assert Channel.objects.values().get(user=user) == before
+
+
+def test_refresh_of_a_channel_deleted_on_youtube_is_error_status(api, user, google):
+    connect_youtube(api, google, account=ACCOUNT)
+    channel = Channel.objects.get(user=user)
+    google.add_account(ACCOUNT, None)
+
+    response = api.post(f"/api/v1/channels/{channel.id}/refresh")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ERROR"
+    assert response.json()["meta"]["error"]["code"] == "no_channel"
 
 
 def test_reconnecting_a_needs_reauth_channel_reauthorises_it_in_place(api, user, google):
@@ -311,6 +331,20 @@ def test_a_google_account_without_a_channel_is_no_channel(api, google):
     response = connect_youtube(api, google, account="nochannel@gmail.com")
 
     assert frontend_query(response) == {"error": "no_channel"}
+    assert_nothing_connected()
+
+
+def test_a_consent_without_the_upload_permission_is_scope_not_granted(api, google):
+    start = start_oauth(api)
+    redirect = google.consent(
+        start["authorizationUrl"],
+        account=ACCOUNT,
+        granted_scope="https://www.googleapis.com/auth/youtube.readonly",
+    )
+
+    response = follow_to_gateway(api, redirect)
+
+    assert frontend_query(response) == {"error": "scope_not_granted"}
     assert_nothing_connected()
 
 

@@ -72,8 +72,13 @@ class FakeOAuthServer(FakeHTTPServer):
     def register_client(self, client_id: str, client_secret: str, redirect_uri: str) -> None:
         self.clients[client_id] = OAuthClient(client_id, client_secret, redirect_uri)
 
-    def consent(self, authorization_url: str, *, account: str) -> str:
-        """Approve ``authorization_url`` as ``account``: the URL the browser is sent back to."""
+    def consent(
+        self, authorization_url: str, *, account: str, granted_scope: str | None = None
+    ) -> str:
+        """Approve ``authorization_url`` as ``account``: the URL the browser is sent back to.
+
+        ``granted_scope`` narrows what the user ticked (granular consent); default: all.
+        """
         query = dict(parse_qsl(urlsplit(authorization_url).query))
         client = self.clients.get(query.get("client_id", ""))
         if client is None or query.get("redirect_uri") != client.redirect_uri:
@@ -88,7 +93,7 @@ class FakeOAuthServer(FakeHTTPServer):
                 account=account,
                 client_id=client.client_id,
                 redirect_uri=client.redirect_uri,
-                scope=query.get("scope", ""),
+                scope=query.get("scope", "") if granted_scope is None else granted_scope,
                 code_challenge=query["code_challenge"],
                 offline=query.get("access_type") == "offline",
             )
