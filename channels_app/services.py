@@ -293,6 +293,23 @@ def channel_refresh_token(channel: Channel) -> str:
     return crypto.decrypt(channel.refresh_token_encrypted, associated_data=str(channel.id))
 
 
+def _stored_refresh_token(channel: Channel) -> str | None:
+    """The grant in clear, or ``None`` when there is none or it no longer decrypts.
+
+    A value that fails authentication (tampered, or sealed with a key no longer configured)
+    is never used; it is logged as an error and the creator has to connect again.
+    """
+    if not channel.refresh_token_encrypted:
+        return None
+    try:
+        return channel_refresh_token(channel)
+    except crypto.DecryptionError:
+        logger.error(
+            "channel %s: stored grant does not decrypt; re-authorisation needed", channel.pk
+        )
+        return None
+
+
 def channel_credentials(channel: Channel) -> Credentials:
     """Google credentials for a YouTube channel's stored grant (access token minted on use)."""
     return youtube_credentials(channel_refresh_token(channel))
@@ -328,11 +345,11 @@ def channel_refresh(*, channel: Channel) -> Channel:
             channel = Channel.objects.select_for_update().get(pk=channel.pk)
         except Channel.DoesNotExist as exc:
             raise NotFound("No such channel.", code="not_found") from exc
-        if not channel.refresh_token_encrypted:
+        refresh_token = _stored_refresh_token(channel)
+        if refresh_token is None:
             channel.status = ChannelStatus.NEEDS_REAUTH
             channel.save(update_fields=["status", "updated_at"])
             return channel
-        refresh_token = channel_refresh_token(channel)
         try:
             account = provider.fetch_account(refresh_token=refresh_token)
         except GrantRevokedError:

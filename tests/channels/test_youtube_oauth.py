@@ -133,6 +133,24 @@ def test_a_revoked_grant_makes_the_refresh_answer_200_needs_reauth(api, user, go
     assert fresh.meta == channel.meta
 
 
+def test_a_tampered_stored_grant_is_never_used_and_the_channel_needs_reauth(api, user, google):
+    connect_youtube(api, google, account=ACCOUNT)
+    channel = Channel.objects.get(user=user)
+    version, key_id, payload = channel.refresh_token_encrypted.split(".")
+    flipped = ("A" if payload[5] != "A" else "B").join((payload[:5], payload[6:]))
+    Channel.objects.filter(pk=channel.pk).update(
+        refresh_token_encrypted=f"{version}.{key_id}.{flipped}"
+    )
+    token_calls_before = len(google.requests_to("/token"))
+
+    response = api.post(f"/api/v1/channels/{channel.id}/refresh")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "NEEDS_REAUTH"
+    assert Channel.objects.get(pk=channel.pk).status == ChannelStatus.NEEDS_REAUTH
+    assert len(google.requests_to("/token")) == token_calls_before
+
+
 def test_refresh_while_youtube_is_down_is_503_and_changes_nothing(api, user, google):
     connect_youtube(api, google, account=ACCOUNT)
     before = Channel.objects.values().get(user=user)
