@@ -38,7 +38,9 @@ class PlanUsage(models.Model):
     class Meta:
         ordering = ["-period_start"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "period_start"], name="plan_usage_one_per_month"),
+            models.UniqueConstraint(
+                fields=["user", "period_start"], name="plan_usage_one_per_month"
+            ),
             models.CheckConstraint(condition=Q(uploads__gte=0), name="plan_usage_uploads_gte_0"),
         ]
 

@@ -58,7 +58,7 @@ class RemoteAsset(io.RawIOBase):
         return self._pos
 
     def read(self, size: int = -1) -> bytes:
-        if self._pos >= self.size:
+        if self._pos >= self.size or size == 0:
             return b""
         if size < 0:
             size = self.size - self._pos

@@ -208,7 +208,7 @@ def job_create(
 
 
 def job_dispatch(*, job: Job) -> None:
-    """Hand ``job`` to a worker if it is due soon; later ones are found by :func:`jobs_dispatch_due`.
+    """Hand ``job`` to a worker if it is due soon; :func:`jobs_due_ids` finds later ones.
 
     Called after commit. With Redis the Celery task gets it (a countdown when due within the
     dispatch interval); in embedded mode the in-process runner is woken.
@@ -495,9 +495,7 @@ ACCEPTED_MEDIA_TYPES = frozenset(
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def asset_presign(
-    *, user: User, filename: str, content_type: str, size_bytes: int
-) -> PresignedPut:
+def asset_presign(*, user: User, filename: str, content_type: str, size_bytes: int) -> PresignedPut:
     """Reserve storage for one file and return a short-lived URL to upload it to.
 
     The storage check runs under a lock on the user's row, so concurrent presigns cannot

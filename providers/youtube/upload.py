@@ -86,9 +86,11 @@ def upload_video(*, channel: Channel, job: Job, on_progress: ProgressCallback) -
             request = youtube.videos().insert(
                 part="snippet,status", body=_video_body(job), media_body=media
             )
-            video = _resume(request, job.upload_session_uri, media.size()) if (
-                job.upload_session_uri
-            ) else None
+            video = (
+                _resume(request, job.upload_session_uri, media.size())
+                if (job.upload_session_uri)
+                else None
+            )
             while video is None:
                 try:
                     progress, video = request.next_chunk(num_retries=0)

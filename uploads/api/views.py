@@ -123,7 +123,9 @@ class AssetBlobView(View):
             )
         except InvalidUploadToken:
             body = error_body(
-                code="invalid_token", detail="The upload URL is invalid or expired.", status_code=403
+                code="invalid_token",
+                detail="The upload URL is invalid or expired.",
+                status_code=403,
             )
             return JsonResponse(body, status=403)
         except ApplicationError as exc:
