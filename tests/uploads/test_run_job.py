@@ -125,10 +125,7 @@ def test_a_job_that_finished_at_youtube_but_not_here_is_recorded_without_reuploa
 ):
     job = _job(channel, asset)
     run_job(job_id=job.pk)
-    session_uri = (
-        fake_youtube.puts
-        and f"{fake_youtube.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id={fake_youtube.session.id}"
-    )
+    session_uri = fake_youtube.session_uri(fake_youtube.session.id)
     # The worker died after the last chunk, before writing SUCCEEDED: the job is queued again.
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.QUEUED, progress=80, result=None, upload_session_uri=session_uri
