@@ -85,7 +85,11 @@ def asset_url_check(*, user: User, asset_url: str) -> None:
     storage = get_storage()
     key = storage.key_for_asset_url(asset_url)
     if key is not None:
-        if not user.stored_assets.filter(key=key, uploaded_at__isnull=False).exists():
+        assets = user.stored_assets.filter(key=key)
+        if isinstance(storage, LocalStorage):
+            # Our own PUT endpoint knows when a file is complete; an object store does not tell.
+            assets = assets.filter(uploaded_at__isnull=False)
+        if not assets.exists():
             raise InvalidInput(
                 "This upload does not exist or is not finished.",
                 code="invalid_asset_url",
