@@ -429,7 +429,8 @@ def channel_disconnect(*, channel: Channel) -> None:
     on their own; their ``channel`` becomes null.
     """
     provider = get_provider(channel.platform)
-    if isinstance(provider, OAuthProvider) and channel.refresh_token_encrypted:
+    revocable = isinstance(provider, OAuthProvider) and provider.supports_revocation
+    if revocable and channel.refresh_token_encrypted:
         try:
             refresh_token = channel_refresh_token(channel)
         except crypto.DecryptionError:
@@ -447,6 +448,12 @@ def channel_disconnect(*, channel: Channel) -> None:
             error={"code": "channel_disconnected", "message": "The channel was disconnected."},
         )
         Channel.objects.filter(pk=channel.pk).delete()
+
+
+def oauth_states_purge() -> int:
+    """Delete authorization requests that expired (used ones expire too); returns how many."""
+    deleted, _ = OAuthState.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
 
 
 # --- key rotation ----------------------------------------------------------------------------

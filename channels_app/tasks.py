@@ -34,3 +34,9 @@ def channels_refresh_stale() -> int:
     queued = services.channels_refresh_stale()
     logger.info("queued %s stale channel refreshes", queued)
     return queued
+
+
+@shared_task
+def oauth_states_purge() -> int:
+    """Daily (beat): forget authorization requests that expired."""
+    return services.oauth_states_purge()

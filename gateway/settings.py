@@ -346,6 +346,10 @@ CELERY_BEAT_SCHEDULE["channels-refresh-stale"] = {
     "task": "channels_app.tasks.channels_refresh_stale",
     "schedule": crontab(hour=4, minute=0),  # daily, 04:00 UTC
 }
+CELERY_BEAT_SCHEDULE["channels-purge-oauth-states"] = {
+    "task": "channels_app.tasks.oauth_states_purge",
+    "schedule": crontab(hour=4, minute=30),
+}
 # oauthlib and requests-oauthlib log token request and response bodies at DEBUG.
 LOGGING["loggers"].update(
     {"oauthlib": {"level": "WARNING"}, "requests_oauthlib": {"level": "WARNING"}}

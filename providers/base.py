@@ -89,6 +89,8 @@ class OAuthProvider(Provider):
     """
 
     connect = "oauth"
+    supports_revocation: ClassVar[bool] = False
+    """Whether the platform has an endpoint that revokes a grant (called on disconnect)."""
 
     def authorization_url(self, *, state: str, code_verifier: str) -> str:
         """The consent page URL to send the user to."""
@@ -104,7 +106,7 @@ class OAuthProvider(Provider):
 
     def revoke(self, *, refresh_token: str) -> bool:
         """Revoke the grant at the platform. Best effort: ``False`` when it could not."""
-        return False
+        raise NotImplementedError
 
 
 class ManualProvider(Provider):

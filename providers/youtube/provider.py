@@ -58,6 +58,7 @@ class YouTubeProvider(OAuthProvider):
     media_types = ("video",)
     title_max_length = 100
     description_max_length = 5000
+    supports_revocation = True
 
     def is_configured(self) -> bool:
         return bool(settings.YOUTUBE_CLIENT_ID and settings.YOUTUBE_CLIENT_SECRET)

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from channels_app import tasks
-from channels_app.models import Channel, ChannelStatus
+from channels_app.models import Channel, ChannelStatus, OAuthState
 from tests.channels.factories import ChannelFactory, UserFactory
 from tests.fakes.google import CLIENT_ID, youtube_channel
 
@@ -152,3 +152,23 @@ def test_admin_filters_shows_no_token_and_refreshes_through_the_service(
         assert "refresh_token" not in html
     assert action.status_code == 302
     assert Channel.objects.get(pk=channel.pk).display_name == "New"
+
+
+def test_refresh_channels_command_names_an_unknown_user():
+    with pytest.raises(CommandError, match=r"No channels found for nobody@example\.com"):
+        call_command("refresh_channels", "--user", "nobody@example.com")
+
+
+def test_expired_authorization_requests_are_purged_daily(user):
+    now = timezone.now()
+    fields = {"user": user, "platform": "youtube", "code_verifier_encrypted": "x"}
+    OAuthState.objects.create(nonce_hash="a" * 64, expires_at=now - timedelta(minutes=1), **fields)
+    live = OAuthState.objects.create(
+        nonce_hash="b" * 64, expires_at=now + timedelta(minutes=5), **fields
+    )
+    entry = django_settings.CELERY_BEAT_SCHEDULE["channels-purge-oauth-states"]
+    assert entry["task"] == tasks.oauth_states_purge.name
+
+    assert tasks.oauth_states_purge() == 1
+
+    assert list(OAuthState.objects.all()) == [live]

@@ -74,3 +74,15 @@ def test_soundcloud_without_a_client_is_503(api, settings):
 
     assert response.status_code == 503
     assert response.json()["errors"][0]["code"] == "provider_not_configured"
+
+
+def test_disconnect_erases_the_grant_without_a_revocation_call(api, user, soundcloud):
+    connect_soundcloud(api, soundcloud)
+    channel = Channel.objects.get(user=user)
+    calls_before = len(soundcloud.requests)
+
+    response = api.delete(f"/api/v1/channels/{channel.id}")
+
+    assert response.status_code == 204
+    assert not Channel.objects.filter(pk=channel.pk).exists()
+    assert len(soundcloud.requests) == calls_before  # SoundCloud documents no revocation

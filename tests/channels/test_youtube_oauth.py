@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import signing
 from django.utils import timezone
 
 from channels_app.models import Channel, ChannelStatus, OAuthState
@@ -240,6 +241,18 @@ def test_a_bad_state_is_invalid_state(api, google, state):
 
     assert frontend_query(response) == {"error": "invalid_state"}
     assert_nothing_connected()
+
+
+def test_a_validly_signed_state_without_its_server_side_request_is_invalid_state(api, user, google):
+    forged = signing.dumps(
+        {"n": "never-issued", "u": str(user.pk), "p": "youtube"}, salt="channels_app.oauth-state"
+    )
+
+    response = api.get("/oauth2/callback/youtube", {"state": forged, "code": "any"})
+
+    assert frontend_query(response) == {"error": "invalid_state"}
+    assert_nothing_connected()
+    assert google.requests_to("/token") == []
 
 
 def test_a_replayed_state_is_invalid_state(api, user, google):
