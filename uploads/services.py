@@ -448,6 +448,30 @@ def job_cancel(*, job: Job) -> Job:
     return job
 
 
+def jobs_cancel_for_channel(*, channel_id: UUID, error: dict | None = None) -> int:
+    """Cancel a channel's QUEUED jobs (the channel is being disconnected), giving each one's
+    quota slot back. Joins the caller's transaction; returns how many were canceled."""
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = list(
+            Job.objects.select_for_update()
+            .filter(channel_id=channel_id, status=JobStatus.QUEUED)
+            .only("pk", "user_id", "quota_period")
+        )
+        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(
+            status=JobStatus.CANCELED,
+            error=error,
+            finished_at=now,
+            updated_at=now,
+            quota_period=None,
+        )
+        for job in jobs:
+            if job.quota_period is not None:
+                upload_slot_release(user_id=job.user_id, period=job.quota_period)
+            _publish_after_commit(job.pk)
+    return len(jobs)
+
+
 def job_retry(*, job: Job) -> Job:
     """Queue a FAILED job again (a new quota slot, attempts from zero; the platform session is
     kept so the upload resumes where it stopped)."""
