@@ -34,6 +34,7 @@ from providers.errors import (
     TransientProviderError,
 )
 from providers.platforms import Platform
+from providers.registry import get_provider
 from uploads.events import publish_job_event
 from uploads.models import Job, JobStatus, StoredAsset
 from uploads.ssrf import UnsafeAssetUrl, resolve_target
@@ -49,14 +50,8 @@ logger = logging.getLogger(__name__)
 NATIVE_SCHEDULING = frozenset({Platform.YOUTUBE})
 
 
-def get_provider(platform: str) -> Provider:
-    """The provider of ``platform`` (the one seam between the pipeline and the registry)."""
-    from providers.registry import get_provider as registry_get_provider
-
-    return registry_get_provider(platform)
-
-
 def _mark_channel_needs_reauth(channel: Channel) -> None:
+    # Imported here: channels_app.services imports this module (disconnect cancels jobs).
     from channels_app.services import channel_mark_needs_reauth
 
     channel_mark_needs_reauth(channel=channel)
