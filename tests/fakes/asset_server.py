@@ -1,7 +1,8 @@
 """A loopback file server with byte ranges, standing in for a creator's asset host.
 
 ``GET /asset`` serves the file given at start-up (``Range: bytes=N-`` answered 206, like a CDN);
-``GET /redirect?to=URL`` answers 302 to ``URL``. Every request is counted.
+``GET /redirect?to=URL`` answers 302 to ``URL``; ``GET /status/N`` answers status N.
+Every request is counted.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ def write_random_file(path: Path, size: int, *, block: int = 1024 * 1024) -> str
 
 
 class AssetServer:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, ranges: bool = True) -> None:
         self.path = path
+        self.ranges = ranges  # False: a host that ignores Range and always sends everything
         self.requests: list[tuple[str, str]] = []  # (path, Range header)
         self._server: QuietHTTPServer | None = None
 
@@ -90,6 +92,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         self.asset.requests.append((parts.path, self.headers.get("Range", "")))
+        if parts.path.startswith("/status/"):
+            self.send_response(int(parts.path.rsplit("/", 1)[1]))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if parts.path == "/redirect":
             self.send_response(302)
             self.send_header("Location", parse_qs(parts.query)["to"][0])
@@ -102,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         size = self.asset.path.stat().st_size
-        match = _RANGE.fullmatch(self.headers.get("Range", ""))
+        match = _RANGE.fullmatch(self.headers.get("Range", "")) if self.asset.ranges else None
         start = int(match.group(1)) if match else 0
         self.send_response(206 if match else 200)
         if match:

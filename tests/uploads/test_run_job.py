@@ -6,13 +6,16 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from billing.models import PlanUsage
 from channels_app.models import ChannelStatus
+from tests.fakes.asset_server import AssetServer, write_random_file
 from tests.uploads.factories import JobFactory
+from uploads.assets import RemoteAsset
 from uploads.models import Job, JobStatus
-from uploads.services import jobs_due_ids, run_job
+from uploads.services import jobs_due_ids, retry_delay, run_job
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +278,74 @@ def test_the_asset_streams_with_ranges_and_is_read_once(channel, asset, fake_you
 
     assert asset.server.requests == [("/asset", "bytes=0-")]
     assert hashlib.sha256(asset.path.read_bytes()).hexdigest() == asset.sha256
+
+
+def test_an_asset_host_without_ranges_is_read_from_the_start_and_skipped(tmp_path, settings):
+    path = tmp_path / "asset.bin"
+    write_random_file(path, 3 * 1024 * 1024)
+    content = path.read_bytes()
+    with AssetServer(path, ranges=False) as server:
+        settings.ASSET_URL_ALLOWED_HOSTS = [server.host]
+        stream = RemoteAsset(server.url)
+
+        stream.seek(2 * 1024 * 1024 + 5)
+        tail = stream.read(100)
+
+    assert stream.size == len(content)
+    assert tail == content[2 * 1024 * 1024 + 5 : 2 * 1024 * 1024 + 105]
+    assert [header for _, header in server.requests] == ["bytes=0-", "bytes=2097157-"]
+
+
+@pytest.mark.parametrize(
+    ("status", "job_status", "code"),
+    [(404, JobStatus.FAILED, "asset_unavailable"), (503, JobStatus.QUEUED, "provider_error")],
+)
+def test_an_asset_host_error_is_permanent_for_4xx_and_transient_for_5xx(
+    channel, asset, fake_youtube, status, job_status, code
+):
+    job = _job(channel, asset)
+    Job.objects.filter(pk=job.pk).update(asset_url=f"http://{asset.server.host}/status/{status}")
+
+    run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == job_status
+    assert job.error["code"] == code
+    assert fake_youtube.initiations == []
+
+
+def test_a_worker_whose_job_was_taken_away_stops_without_writing(channel, asset, monkeypatch):
+    job = _job(channel, asset)
+
+    class StolenMidway:
+        uploads = True
+
+        def publish(self, *, channel, job, on_progress):
+            on_progress(10)
+            # Meanwhile the job was declared stale and claimed by another worker.
+            Job.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1)
+            on_progress(20)
+            raise AssertionError("the upload should have stopped")
+
+    monkeypatch.setattr("uploads.services.get_provider", lambda platform: StolenMidway())
+
+    outcome = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert outcome.status == "lost"
+    assert job.status == JobStatus.RUNNING
+    assert job.progress == 10
+    assert job.attempts == 2
+
+
+def test_retry_delays_grow_exponentially_with_jitter_and_a_ceiling(settings):
+    settings.UPLOAD_RETRY_BASE_DELAY = 10
+    settings.UPLOAD_RETRY_MAX_DELAY = 60
+
+    delays = {attempt: [retry_delay(attempt) for _ in range(50)] for attempt in (1, 2, 3, 8)}
+
+    assert all(5 <= d <= 10 for d in delays[1])
+    assert all(10 <= d <= 20 for d in delays[2])
+    assert all(20 <= d <= 40 for d in delays[3])
+    assert all(30 <= d <= 60 for d in delays[8])
+    assert len(set(delays[1])) > 1
