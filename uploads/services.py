@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from billing.services import upload_slot_release, upload_slot_reserve, user_storage_limit
 from channels_app.models import Channel, ChannelStatus
@@ -63,7 +64,8 @@ def _publish_after_commit(job_id: UUID) -> None:
         if job is not None:
             publish_job_event(job)
 
-    transaction.on_commit(publish)
+    # robust: a realtime hiccup is logged by Django and never fails the upload itself.
+    transaction.on_commit(publish, robust=True)
 
 
 # --- accepting ---------------------------------------------------------------------------
@@ -219,7 +221,11 @@ def job_dispatch(*, job: Job) -> None:
     if settings.REDIS_URL:
         from uploads.tasks import run_job_task
 
-        run_job_task.apply_async(args=[str(job.pk)], countdown=max(0.0, delay))
+        try:
+            run_job_task.apply_async(args=[str(job.pk)], countdown=max(0.0, delay))
+        except KombuOperationalError:
+            # The job is committed; the beat's next pass sends it once Redis is back.
+            logger.warning("job %s: queue unavailable, left for the next dispatch pass", job.pk)
     else:
         from uploads.runner import embedded_runner
 
@@ -293,7 +299,7 @@ class RunOutcome:
 
 
 def retry_delay(attempt: int) -> float:
-    """Exponential back-off with full jitter: random in [base*2^(n-1)/2, base*2^(n-1)], capped."""
+    """Exponential back-off with jitter: random in [c/2, c] for c = base * 2^(n-1), capped."""
     ceiling = min(
         settings.UPLOAD_RETRY_MAX_DELAY, settings.UPLOAD_RETRY_BASE_DELAY * 2 ** (attempt - 1)
     )

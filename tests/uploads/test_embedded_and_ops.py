@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from billing.models import PlanUsage
 from tests.uploads.factories import JobFactory
 from uploads.models import Job, JobStatus
 from uploads.runner import EmbeddedRunner, is_server_process
+from uploads.services import job_dispatch
 from uploads.tasks import dispatch_due_jobs, run_job_task
 
 
@@ -104,3 +107,29 @@ def test_admin_actions_retry_and_cancel_through_the_services(admin_client_, chan
     assert queued.status == JobStatus.CANCELED
     assert running.status == JobStatus.RUNNING  # not cancelable: reported, unchanged
     assert admin_client_.get(f"/admin/uploads/job/{failed.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_unreachable_queue_leaves_the_job_queued_for_the_next_pass(channel, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    job = JobFactory(channel=channel)
+
+    def broker_down(*args, **kwargs):
+        raise KombuOperationalError("connection refused")
+
+    with patch.object(run_job_task, "apply_async", broker_down):
+        job_dispatch(job=job)  # does not raise
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED
+
+
+@pytest.mark.django_db
+def test_without_redis_accepting_a_job_wakes_the_embedded_runner(channel, settings, monkeypatch):
+    settings.REDIS_URL = ""
+    woken = []
+    monkeypatch.setattr("uploads.runner.embedded_runner.wake", lambda: woken.append(True))
+
+    job_dispatch(job=JobFactory(channel=channel))
+
+    assert woken == [True]
