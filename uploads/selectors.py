@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from core.errors import NotFound
-from uploads.models import Job
+from uploads.models import Job, StoredAsset
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -40,3 +40,10 @@ def job_list(
     if updated_since:
         jobs = jobs.filter(updated_at__gt=updated_since)
     return jobs.order_by("-created_at", "-pk")
+
+
+def storage_used_bytes(*, user: User) -> int:
+    """Bytes reserved by the user's presigned uploads (finished or not): the storage figure
+    of the plan limit and of the metrics."""
+    total = StoredAsset.objects.filter(user=user).aggregate(total=Sum("size_bytes"))["total"]
+    return int(total or 0)

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -36,6 +37,7 @@ from providers.errors import (
 )
 from providers.platforms import Platform
 from providers.registry import get_provider
+from uploads import selectors
 from uploads.events import publish_job_event
 from uploads.models import Job, JobStatus, StoredAsset
 from uploads.ssrf import UnsafeAssetUrl, resolve_target
@@ -377,6 +379,10 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
         return RunOutcome(status="lost")
     except TransientProviderError as exc:
         return _job_after_transient(job=job, running=mine, exc=exc)
+    except SoftTimeLimitExceeded:
+        # A very long upload ran out of task time: the next attempt resumes the session.
+        timeout = TransientProviderError("The upload took longer than one task may run.")
+        return _job_after_transient(job=job, running=mine, exc=timeout)
     except ProviderError as exc:
         error = {"code": exc.code, "message": exc.message}
         _job_fail(running=mine, job=job, error=error)
@@ -549,7 +555,7 @@ def asset_presign(*, user: User, filename: str, content_type: str, size_bytes: i
     with transaction.atomic():
         type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
         limit = user_storage_limit(user)
-        used = storage_used_bytes(user=user)
+        used = selectors.storage_used_bytes(user=user)
         if limit is not None and used + size_bytes > limit:
             raise Forbidden(
                 "This file would exceed your plan's storage.", code="storage_limit_reached"
@@ -562,12 +568,6 @@ def asset_presign(*, user: User, filename: str, content_type: str, size_bytes: i
             size_bytes=size_bytes,
         )
     return get_storage().presign_put(key=key, content_type=content_type, size_bytes=size_bytes)
-
-
-def storage_used_bytes(*, user: User) -> int:
-    """Bytes reserved by the user's presigned uploads (finished or not), for limits and metrics."""
-    total = StoredAsset.objects.filter(user=user).aggregate(total=Sum("size_bytes"))["total"]
-    return int(total or 0)
 
 
 def asset_receive(*, token: str, content_type: str, chunks: Iterator[bytes]) -> StoredAsset:

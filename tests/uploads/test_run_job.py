@@ -6,6 +6,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db.models import F
 from django.utils import timezone
 
@@ -349,3 +350,25 @@ def test_retry_delays_grow_exponentially_with_jitter_and_a_ceiling(settings):
     assert all(20 <= d <= 40 for d in delays[3])
     assert all(30 <= d <= 60 for d in delays[8])
     assert len(set(delays[1])) > 1
+
+
+def test_a_task_time_limit_mid_upload_queues_the_job_to_resume(channel, asset, monkeypatch):
+    job = _job(channel, asset)
+
+    class TooSlow:
+        def publish(self, *, channel, job, on_progress):
+            on_progress(40)
+            raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr("uploads.services.get_provider", lambda platform: TooSlow())
+
+    outcome = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert outcome.retry_in is not None
+    assert job.status == JobStatus.QUEUED
+    assert job.progress == 40
+    assert job.error == {
+        "code": "provider_error",
+        "message": "The upload took longer than one task may run.",
+    }

@@ -9,6 +9,7 @@ from django.test import Client
 
 from tests.uploads.factories import UserFactory
 from uploads.models import Job, JobStatus, StoredAsset
+from uploads.selectors import storage_used_bytes
 from uploads.services import run_job
 from uploads.storage import _s3_client
 
@@ -155,3 +156,14 @@ def test_s3_storage_presigns_with_boto3(auth_client, user, settings, monkeypatch
     assert "X-Amz-Signature=" in body["uploadUrl"]
     assert body["assetUrl"] == f"http://127.0.0.1:9000/media/{key}"
     _s3_client.cache_clear()
+
+
+def test_a_large_body_is_streamed_to_disk(auth_client, media_root):
+    size = 5 * 1024 * 1024 + 3  # above Django's in-memory request body limit
+    presigned = _presign(auth_client, sizeBytes=size).json()
+
+    response = _put(presigned["uploadUrl"], b"\x01" * size)
+
+    assert response.status_code == 200
+    assert (media_root / StoredAsset.objects.get().key).stat().st_size == size
+    assert storage_used_bytes(user=StoredAsset.objects.get().user) == size
