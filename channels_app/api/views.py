@@ -124,6 +124,12 @@ class OAuthCallbackView(APIView):
 
     @extend_schema(
         parameters=[
+            OpenApiParameter(
+                "platform",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=selectors.oauth_platform_ids(),
+            ),
             OpenApiParameter("code", OpenApiTypes.STR, required=False),
             OpenApiParameter("state", OpenApiTypes.STR, required=False),
             OpenApiParameter("error", OpenApiTypes.STR, required=False),
