@@ -22,11 +22,13 @@ from google.auth import exceptions as auth_exceptions
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, MediaIoBaseUpload
 
+from channels_app.services import channel_credentials
 from providers.base import ProgressCallback, PublishResult
 from providers.errors import PermanentProviderError, ProviderError
 from providers.youtube.client import build_youtube
 from providers.youtube.errors import NETWORK_ERRORS, translate_google_error
 from uploads.assets import open_asset
+from uploads.services import job_session_save
 
 if TYPE_CHECKING:
     from channels_app.models import Channel
@@ -71,9 +73,6 @@ def _resume(request: HttpRequest, session_uri: str, size: int) -> dict | None:
 
 def upload_video(*, channel: Channel, job: Job, on_progress: ProgressCallback) -> PublishResult:
     """Upload ``job``'s asset to ``channel``; raise a ``ProviderError`` on failure."""
-    from channels_app.services import channel_credentials
-    from uploads.services import job_session_save
-
     try:
         youtube = build_youtube(channel_credentials(channel))
         with open_asset(job.asset_url) as stream:
@@ -86,11 +85,9 @@ def upload_video(*, channel: Channel, job: Job, on_progress: ProgressCallback) -
             request = youtube.videos().insert(
                 part="snippet,status", body=_video_body(job), media_body=media
             )
-            video = (
-                _resume(request, job.upload_session_uri, media.size())
-                if (job.upload_session_uri)
-                else None
-            )
+            video = None
+            if job.upload_session_uri:
+                video = _resume(request, job.upload_session_uri, media.size())
             while video is None:
                 try:
                     progress, video = request.next_chunk(num_retries=0)
