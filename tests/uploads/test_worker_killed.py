@@ -13,9 +13,11 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 
 from billing.models import PlanUsage
 from core.redis import get_redis
@@ -25,15 +27,23 @@ from tests.uploads.test_worker import wait_until_finished
 from uploads.models import Job, JobStatus
 from uploads.services import jobs_dispatch_due
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="worker processes share PostgreSQL (CI)"
+    ),
+]
 
 CHUNK = 256 * 1024
 
 
 def _database_url() -> str:
+    """The URL of the database this test runs on (pytest-django's test database)."""
     db = django_settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    auth = quote(db["USER"] or "postgres") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    host = db["HOST"] or "localhost"
+    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _start_worker(fake_youtube, asset_host: str) -> subprocess.Popen:
