@@ -139,13 +139,13 @@ class RemoteAsset(io.RawIOBase):
         self._drop()
         response = self._get(start)
         if response.status == 206:
-            total = int(response.headers.get("Content-Range", "*/0").rsplit("/", 1)[1])
+            total = _int_or_zero(response.headers.get("Content-Range", "").rpartition("/")[2])
             skip = 0
         elif response.status == 200:
-            total = int(response.headers.get("Content-Length", "0"))
+            total = _int_or_zero(response.headers.get("Content-Length", ""))
             self._ranges = False
             skip = start  # the host ignores ranges: read up to the offset and throw it away
-        elif response.status in (429,) or response.status >= 500:
+        elif response.status == 429 or response.status >= 500:
             response.release_conn()
             raise TransientProviderError(f"The asset host answered {response.status}.")
         else:
@@ -155,12 +155,21 @@ class RemoteAsset(io.RawIOBase):
                 code="asset_unavailable",
             )
         self._response = response
-        while skip:
-            skip -= len(response.read(min(skip, 1024 * 1024)) or b"\0")
-        self._response_pos = start
         if total <= 0:
-            raise PermanentProviderError("The asset is empty or has no length.", code="asset_empty")
+            raise PermanentProviderError(
+                "The asset is empty or its host does not tell its length.", code="asset_empty"
+            )
+        while skip:
+            data = response.read(min(skip, 1024 * 1024))
+            if not data:
+                raise TransientProviderError("The asset ended before the requested offset.")
+            skip -= len(data)
+        self._response_pos = start
         return total
+
+
+def _int_or_zero(value: str) -> int:
+    return int(value) if value.isdigit() else 0
 
 
 def _host_header(target: FetchTarget) -> str:
@@ -169,7 +178,7 @@ def _host_header(target: FetchTarget) -> str:
 
 
 def _trusted_target(url: str) -> FetchTarget:
-    """A target for our own object store: no address check, but no pinning surprise either."""
+    """Our own object store (``STORAGE_URL``, set by the operator): connect by name, unchecked."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     port = parts.port or (443 if scheme == "https" else 80)
