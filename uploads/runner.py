@@ -17,7 +17,7 @@ import sys
 import threading
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class EmbeddedRunner:
                 logger.exception("embedded upload runner: pass failed")
             finally:
                 close_old_connections()
+        connections.close_all()  # this thread's connections; it is ending
 
 
 embedded_runner = EmbeddedRunner()
