@@ -36,7 +36,7 @@ from providers.errors import GrantRevokedError, ProviderError, TransientProvider
 from providers.oauth import new_code_verifier
 from providers.registry import get_provider
 from providers.youtube.client import youtube_credentials
-from uploads.models import Job, JobStatus
+from uploads.services import jobs_cancel_for_channel
 
 logger = logging.getLogger(__name__)
 
@@ -455,13 +455,10 @@ def channel_disconnect(*, channel: Channel) -> None:
         else:
             if provider.is_configured() and not provider.revoke(refresh_token=refresh_token):
                 logger.warning("channel %s: grant not revoked at %s", channel.pk, provider.name)
-    now = timezone.now()
     with transaction.atomic():
-        # The upload pipeline owns job services; this is the one write on jobs done here.
-        Job.objects.filter(channel_id=channel.pk, status=JobStatus.QUEUED).update(
-            status=JobStatus.CANCELED,
-            finished_at=now,
-            updated_at=now,
+        # The upload pipeline's service also gives each job's quota slot back.
+        jobs_cancel_for_channel(
+            channel_id=channel.pk,
             error={"code": "channel_disconnected", "message": "The channel was disconnected."},
         )
         Channel.objects.filter(pk=channel.pk).delete()

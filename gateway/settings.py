@@ -383,3 +383,31 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "ChannelStatusEnum": "channels_app.models.ChannelStatus",
     }
 )
+
+# --- uploads: jobs, workers, storage ---------------------------------------------------------
+# How early a platform with its own scheduling (YouTube publishAt) may start a scheduled upload.
+UPLOAD_LEAD_TIME = parse_duration(env.str("UPLOAD_LEAD_TIME", default="1h"))
+UPLOAD_CHUNK_SIZE = env.int("UPLOAD_CHUNK_SIZE", default=8 * 1024 * 1024)
+if UPLOAD_CHUNK_SIZE <= 0 or UPLOAD_CHUNK_SIZE % (256 * 1024):
+    fail_configuration("UPLOAD_CHUNK_SIZE must be a positive multiple of 262144 (256 KiB).")
+UPLOAD_MAX_ATTEMPTS = env.int("UPLOAD_MAX_ATTEMPTS", default=5)
+UPLOAD_RETRY_BASE_DELAY = env.float("UPLOAD_RETRY_BASE_DELAY", default=30.0)
+UPLOAD_RETRY_MAX_DELAY = env.float("UPLOAD_RETRY_MAX_DELAY", default=1800.0)
+# A RUNNING job whose row has not moved for this long lost its worker; it is queued again.
+UPLOAD_STALE_AFTER = parse_duration(env.str("UPLOAD_STALE_AFTER", default="10m"))
+# How often due jobs are looked for (the beat task, or the embedded runner without Redis).
+UPLOAD_DISPATCH_INTERVAL = parse_duration(env.str("UPLOAD_DISPATCH_INTERVAL", default="30s"))
+# Embedded mode (no REDIS_URL): run due jobs in a thread of the web server process.
+UPLOAD_EMBEDDED_RUNNER = env.bool("UPLOAD_EMBEDDED_RUNNER", default=True)
+ASSET_FETCH_TIMEOUT = env.float("ASSET_FETCH_TIMEOUT", default=30.0)
+# TEST ONLY: "host:port" pairs exempt from the https and address checks of assetUrl (local
+# fakes on 127.0.0.1). Empty in every real deployment; never add a public name here.
+ASSET_URL_ALLOWED_HOSTS = env.list("ASSET_URL_ALLOWED_HOSTS", default=[])
+# Storage of presigned uploads: local files under var/media, or s3://bucket?endpoint_url=...
+STORAGE_URL = env.str("STORAGE_URL", default="")
+PRESIGN_TTL = parse_duration(env.str("PRESIGN_TTL", default="15m"))
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=256 * 1024**3)
+CELERY_BEAT_SCHEDULE["uploads-dispatch-due"] = {
+    "task": "uploads.tasks.dispatch_due_jobs",
+    "schedule": UPLOAD_DISPATCH_INTERVAL.total_seconds(),
+}
