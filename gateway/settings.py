@@ -186,6 +186,12 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# --- realtime job feed (/ws/jobs) ------------------------------------------------------
+# A socket without ?token= must send {"type": "auth"} within WS_AUTH_TIMEOUT; one that sends
+# nothing (not even {"type": "ping"}) for WS_IDLE_TIMEOUT is closed ("0" disables).
+WS_AUTH_TIMEOUT = parse_duration(env.str("WS_AUTH_TIMEOUT", default="10s"))
+WS_IDLE_TIMEOUT = parse_duration(env.str("WS_IDLE_TIMEOUT", default="120s"))
+
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,264 @@
+"""``publish_job_event``: the event shapes, after-commit delivery, and delivery from threads."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from celery.contrib.testing.worker import start_worker
+from channels.testing import WebsocketCommunicator
+from django.db import connection, transaction
+
+from gateway.asgi import application
+from gateway.celery import app as celery_app
+from tests.realtime.conftest import access_token
+from tests.realtime.factories import JobFactory
+from tests.support import realtime_tasks
+from uploads.events import build_job_event, publish_job_event
+from uploads.models import Job, JobStatus
+
+
+def _job(**fields: Any) -> Job:
+    return JobFactory.build(**fields)
+
+
+@pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.RUNNING])
+@pytest.mark.parametrize("progress", [1, 42, 99])
+def test_an_active_job_with_progress_is_a_job_update(status, progress):
+    job = _job(status=status, progress=progress)
+
+    assert build_job_event(job) == {
+        "type": "job:update",
+        "jobId": str(job.id),
+        "status": status.value,
+        "progress": progress,
+    }
+
+
+def test_a_succeeded_job_is_job_done_with_its_result_in_camel_case():
+    job = _job(
+        status=JobStatus.SUCCEEDED,
+        progress=100,
+        result={"provider_id": "abc", "url": "https://youtu.be/abc"},
+    )
+
+    assert build_job_event(job) == {
+        "type": "job:done",
+        "jobId": str(job.id),
+        "status": "SUCCEEDED",
+        "progress": 100,
+        "result": {"providerId": "abc", "url": "https://youtu.be/abc"},
+    }
+
+
+def test_a_failed_job_is_job_failed_with_its_error():
+    job = _job(status=JobStatus.FAILED, progress=30, error={"code": "quota", "message": "Full."})
+
+    assert build_job_event(job) == {
+        "type": "job:failed",
+        "jobId": str(job.id),
+        "status": "FAILED",
+        "error": {"code": "quota", "message": "Full."},
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "progress"),
+    [
+        (JobStatus.QUEUED, 0),
+        (JobStatus.RUNNING, 0),
+        (JobStatus.RUNNING, 100),
+        (JobStatus.CANCELED, 0),
+    ],
+)
+def test_states_without_an_event_in_the_contract_publish_nothing(status, progress):
+    assert build_job_event(_job(status=status, progress=progress)) is None
+
+
+# --- delivery ------------------------------------------------------------------------
+# Consumers look users up through database_sync_to_async, which closes the connection of a
+# test-wrapping transaction: these tests commit for real.
+
+
+def _in_thread(target: Any) -> threading.Thread:
+    """Run ``target`` in a new thread, as the in-process runner does, with its own connection."""
+
+    def body() -> None:
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    return thread
+
+
+async def _open(user: Any) -> WebsocketCommunicator:
+    ws = WebsocketCommunicator(application, f"/ws/jobs?token={access_token(user)}")
+    assert await ws.connect() == (True, None)
+    assert (await ws.receive_json_from())["type"] == "auth:ok"
+    return ws
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("channel_layer_backend")
+def test_the_event_leaves_only_when_the_transaction_commits(user):
+    job = JobFactory(user=user)
+    published, commit = threading.Event(), threading.Event()
+
+    def change_job() -> None:
+        with transaction.atomic():
+            Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=40)
+            job.refresh_from_db()
+            publish_job_event(job)
+            published.set()
+            commit.wait(timeout=5)
+
+    async def scenario() -> None:
+        ws = await _open(user)
+        writer = _in_thread(change_job)
+        await asyncio.to_thread(published.wait, 5)
+
+        assert await ws.receive_nothing(timeout=0.3)  # still in the transaction
+        commit.set()
+        assert await ws.receive_json_from() == {
+            "type": "job:update",
+            "jobId": str(job.id),
+            "status": "RUNNING",
+            "progress": 40,
+        }
+        await asyncio.to_thread(writer.join, 5)
+        await ws.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("channel_layer_backend")
+def test_a_rolled_back_change_sends_nothing(user):
+    job = JobFactory(user=user)
+
+    class Abort(Exception):
+        pass
+
+    def change_job_then_fail() -> None:
+        try:
+            with transaction.atomic():
+                Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=40)
+                job.refresh_from_db()
+                publish_job_event(job)
+                raise Abort
+        except Abort:
+            pass
+
+    async def scenario() -> None:
+        ws = await _open(user)
+        writer = _in_thread(change_job_then_fail)
+        await asyncio.to_thread(writer.join, 5)
+
+        assert await ws.receive_nothing(timeout=0.3)
+        await ws.disconnect()
+
+    async_to_sync(scenario)()
+    job.refresh_from_db()
+    assert (job.status, job.progress) == (JobStatus.QUEUED, 0)
+
+
+def _events_of_a_run(job: Job, *, outcome: str) -> list[dict]:
+    updates = [
+        {"type": "job:update", "jobId": str(job.id), "status": "RUNNING", "progress": progress}
+        for progress in realtime_tasks.PROGRESS_STEPS
+    ]
+    if outcome == "succeeded":
+        return [
+            *updates,
+            {
+                "type": "job:done",
+                "jobId": str(job.id),
+                "status": "SUCCEEDED",
+                "progress": 100,
+                "result": {"providerId": "vid-123", "url": "https://youtu.be/vid-123"},
+            },
+        ]
+    return [
+        *updates,
+        {
+            "type": "job:failed",
+            "jobId": str(job.id),
+            "status": "FAILED",
+            "error": realtime_tasks.ERROR,
+        },
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_embedded_mode_a_job_run_in_a_background_thread_reaches_the_socket(user, settings):
+    """The in-memory layer only wakes sockets from their own loop: the send is handed over."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    job = JobFactory(user=user)
+
+    async def scenario() -> None:
+        ws = await _open(user)
+        started = time.monotonic()
+        runner = _in_thread(lambda: realtime_tasks.advance_job(str(job.id)))
+
+        # Nothing else wakes this loop: a send that was not handed to it would only be seen
+        # when the receive times out.
+        for expected in _events_of_a_run(job, outcome="succeeded"):
+            assert await ws.receive_json_from(timeout=5) == expected
+        assert time.monotonic() - started < 2
+        await asyncio.to_thread(runner.join, 5)
+        assert await ws.receive_nothing()
+        await ws.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_embedded_mode_an_eager_task_started_by_a_request_reaches_the_socket(user, settings):
+    """Without Redis, Celery runs tasks eagerly in the request's (synchronous) thread."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    job = JobFactory(user=user)
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+
+    async def scenario() -> None:
+        ws = await _open(user)
+        await sync_to_async(realtime_tasks.advance_job.delay)(str(job.id), "failed")
+
+        for expected in _events_of_a_run(job, outcome="failed"):
+            assert await ws.receive_json_from() == expected
+        await ws.disconnect()
+
+    try:
+        async_to_sync(scenario)()
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_a_job_run_by_a_celery_worker_reaches_its_owner_in_order_and_no_one_else(
+    user, other_user, outcome
+):
+    job = JobFactory(user=user)
+
+    async def scenario() -> None:
+        owner, stranger = await _open(user), await _open(other_user)
+        await sync_to_async(realtime_tasks.advance_job.delay)(str(job.id), outcome)
+
+        for expected in _events_of_a_run(job, outcome=outcome):
+            assert await owner.receive_json_from(timeout=10) == expected
+        assert await owner.receive_nothing(timeout=0.3)
+        assert await stranger.receive_nothing(timeout=0.3)
+        await owner.disconnect()
+        await stranger.disconnect()
+
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        async_to_sync(scenario)()
