@@ -133,7 +133,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # capacity: messages waiting per channel. A web process's sockets share one inbox
+            # key in Redis, so the default of 100 drops events during a burst to many sockets.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=10000),
+            },
         }
     }
 else:
