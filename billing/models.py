@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class Plan(models.Model):
@@ -17,3 +19,30 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PlanUsage(models.Model):
+    """A user's accepted uploads in one month (UTC). The row is the lock that guards the quota.
+
+    ``uploads`` counts jobs that hold a slot (QUEUED, RUNNING, SUCCEEDED); a job that ends
+    FAILED or CANCELED gives its slot back.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plan_usages"
+    )
+    period_start = models.DateField(help_text="First day of the month (UTC).")
+    uploads = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period_start"], name="plan_usage_one_per_month"
+            ),
+            models.CheckConstraint(condition=Q(uploads__gte=0), name="plan_usage_uploads_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.period_start:%Y-%m}: {self.uploads}"

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
-from billing.models import Plan
-from billing.plans import DEFAULT_PLANS
+from billing.models import Plan, PlanUsage
+from billing.plans import DEFAULT_PLANS, FREE
+from core.errors import Forbidden
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -35,3 +43,63 @@ def plans_seed() -> SeedResult:
         plan.save(update_fields=changed)
         result.updated.append(code)
     return result
+
+
+def month_start(moment: datetime | None = None) -> date:
+    """The first day (UTC) of the month holding ``moment`` (default: now): a quota period."""
+    moment = moment or timezone.now()
+    return moment.astimezone(UTC).date().replace(day=1)
+
+
+def _user_plan(user: User) -> Plan | None:
+    """The user's plan; no plan means free (``None`` when not even free is seeded)."""
+    return user.plan or Plan.objects.filter(code=FREE).first()
+
+
+def user_upload_quota(user: User) -> int | None:
+    """Uploads a month the user's plan allows; ``None`` is unlimited."""
+    plan = _user_plan(user)
+    return plan.upload_quota if plan else DEFAULT_PLANS[FREE]["upload_quota"]
+
+
+def user_storage_limit(user: User) -> int | None:
+    """Bytes of storage the user's plan allows; ``None`` is unlimited."""
+    plan = _user_plan(user)
+    return plan.storage_limit_bytes if plan else DEFAULT_PLANS[FREE]["storage_limit_bytes"]
+
+
+def upload_slot_reserve(*, user: User) -> date:
+    """Take one of this month's upload slots for ``user``; return the period it counts in.
+
+    Precondition: runs inside the caller's ``transaction.atomic()``; the row lock taken on the
+    user's ``PlanUsage`` row is held until that transaction ends, so concurrent requests are
+    counted one at a time and the quota cannot be beaten. Unlimited plans skip the lock and
+    only count (one ``UPDATE``), so they are not slowed.
+    Raises ``Forbidden(code="plan_limit_reached")`` when the quota is used up.
+    """
+    period = month_start()
+    quota = user_upload_quota(user)
+    PlanUsage.objects.bulk_create(
+        [PlanUsage(user=user, period_start=period)], ignore_conflicts=True
+    )
+    usage = PlanUsage.objects.filter(user=user, period_start=period)
+    if quota is not None:
+        current = usage.select_for_update().values_list("uploads", flat=True).get()
+        if current >= quota:
+            raise Forbidden(
+                f"Your plan allows {quota} uploads a month; upgrade to upload more.",
+                code="plan_limit_reached",
+            )
+    usage.update(uploads=F("uploads") + 1)
+    return period
+
+
+def upload_slot_release(*, user_id: object, period: date) -> None:
+    """Give back a slot taken by :func:`upload_slot_reserve` (a job that FAILED or was CANCELED).
+
+    The caller guarantees it releases a given job's slot once (it clears the job's period in
+    the same conditional update); the ``> 0`` guard keeps the counter valid regardless.
+    """
+    PlanUsage.objects.filter(user_id=user_id, period_start=period, uploads__gt=0).update(
+        uploads=F("uploads") - 1
+    )

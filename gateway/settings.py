@@ -232,6 +232,24 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- platforms: every endpoint is a setting so tests and proxies can stand in ----------------
+YOUTUBE_CLIENT_ID = env.str("YOUTUBE_CLIENT_ID", default="")
+YOUTUBE_CLIENT_SECRET = env.str("YOUTUBE_CLIENT_SECRET", default="")
+YOUTUBE_REDIRECT_URI = env.str(
+    "YOUTUBE_REDIRECT_URI", default=f"{PUBLIC_BASE_URL}/oauth2/callback/youtube"
+)
+GOOGLE_OAUTH_AUTH_URL = env.str(
+    "GOOGLE_OAUTH_AUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth"
+)
+GOOGLE_OAUTH_TOKEN_URL = env.str(
+    "GOOGLE_OAUTH_TOKEN_URL", default="https://oauth2.googleapis.com/token"
+)
+GOOGLE_OAUTH_REVOKE_URL = env.str(
+    "GOOGLE_OAUTH_REVOKE_URL", default="https://oauth2.googleapis.com/revoke"
+)
+YOUTUBE_API_URL = env.str("YOUTUBE_API_URL", default="https://www.googleapis.com")
+YOUTUBE_HTTP_TIMEOUT = env.int("YOUTUBE_HTTP_TIMEOUT", default=60)
+
 # --- email ---------------------------------------------------------------------------
 EMAIL_FROM = env.str("EMAIL_FROM", default="Gateway <no-reply@localhost>")
 DEFAULT_FROM_EMAIL = EMAIL_FROM
@@ -313,3 +331,29 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
     )
+
+# --- uploads: jobs, workers, storage ---------------------------------------------------------
+# How early a platform with its own scheduling (YouTube publishAt) may start a scheduled upload.
+UPLOAD_LEAD_TIME = parse_duration(env.str("UPLOAD_LEAD_TIME", default="1h"))
+UPLOAD_CHUNK_SIZE = env.int("UPLOAD_CHUNK_SIZE", default=8 * 1024 * 1024)
+UPLOAD_MAX_ATTEMPTS = env.int("UPLOAD_MAX_ATTEMPTS", default=5)
+UPLOAD_RETRY_BASE_DELAY = env.float("UPLOAD_RETRY_BASE_DELAY", default=30.0)
+UPLOAD_RETRY_MAX_DELAY = env.float("UPLOAD_RETRY_MAX_DELAY", default=1800.0)
+# A RUNNING job whose row has not moved for this long lost its worker; it is queued again.
+UPLOAD_STALE_AFTER = parse_duration(env.str("UPLOAD_STALE_AFTER", default="10m"))
+# How often due jobs are looked for (the beat task, or the embedded runner without Redis).
+UPLOAD_DISPATCH_INTERVAL = parse_duration(env.str("UPLOAD_DISPATCH_INTERVAL", default="30s"))
+# Embedded mode (no REDIS_URL): run due jobs in a thread of the web server process.
+UPLOAD_EMBEDDED_RUNNER = env.bool("UPLOAD_EMBEDDED_RUNNER", default=True)
+ASSET_FETCH_TIMEOUT = env.float("ASSET_FETCH_TIMEOUT", default=30.0)
+# TEST ONLY: "host:port" pairs exempt from the https and address checks of assetUrl (local
+# fakes on 127.0.0.1). Empty in every real deployment; never add a public name here.
+ASSET_URL_ALLOWED_HOSTS = env.list("ASSET_URL_ALLOWED_HOSTS", default=[])
+# Storage of presigned uploads: local files under var/media, or s3://bucket?endpoint_url=...
+STORAGE_URL = env.str("STORAGE_URL", default="")
+PRESIGN_TTL = parse_duration(env.str("PRESIGN_TTL", default="15m"))
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=256 * 1024**3)
+CELERY_BEAT_SCHEDULE["uploads-dispatch-due"] = {
+    "task": "uploads.tasks.dispatch_due_jobs",
+    "schedule": UPLOAD_DISPATCH_INTERVAL.total_seconds(),
+}

@@ -38,6 +38,13 @@ class Job(models.Model):
     error = models.JSONField(null=True, blank=True)  # {code, message}
     result = models.JSONField(null=True, blank=True)  # {providerId, url}
     idempotency_key = models.CharField(max_length=255, blank=True)
+    # Earliest moment a worker may start: scheduledAt (minus the platform's lead time), or the
+    # end of a retry back-off. Null means now.
+    run_after = models.DateTimeField(null=True, blank=True)
+    # The platform's resumable upload session, so a retried or re-delivered job resumes it.
+    upload_session_uri = models.TextField(blank=True)
+    # First day of the month whose quota slot this job holds; null once the slot is given back.
+    quota_period = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -60,7 +67,31 @@ class Job(models.Model):
             models.Index(fields=["user", "-created_at"], name="job_user_recent"),
             models.Index(fields=["user", "updated_at"], name="job_user_updated"),
             models.Index(fields=["status", "scheduled_at"], name="job_due"),
+            models.Index(fields=["status", "run_after"], name="job_runnable"),
+            models.Index(fields=["status", "updated_at"], name="job_stale"),
         ]
 
     def __str__(self) -> str:
         return f"{self.platform} job {self.id} ({self.status})"
+
+
+class StoredAsset(models.Model):
+    """A file a user uploads through presign into our own storage (local or S3)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stored_assets"
+    )
+    key = models.CharField(max_length=512, unique=True)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="asset_user_recent")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,277 @@
+"""run_job against the fake YouTube upload endpoint, in this process (no worker needed)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from billing.models import PlanUsage
+from channels_app.models import ChannelStatus
+from tests.uploads.factories import JobFactory
+from uploads.models import Job, JobStatus
+from uploads.services import jobs_due_ids, run_job
+
+pytestmark = pytest.mark.django_db
+
+
+def _job(channel, asset, **fields) -> Job:
+    job = JobFactory(channel=channel, asset_url=asset.url, **fields)
+    PlanUsage.objects.create(user=channel.user, period_start=job.quota_period, uploads=1)
+    return job
+
+
+def _usage(user) -> int:
+    return PlanUsage.objects.get(user=user).uploads
+
+
+def _make_due(job: Job) -> None:
+    """Let time pass: the job's start time (scheduled or back-off) is now behind us."""
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(
+        run_after=now - timedelta(seconds=1), updated_at=now - timedelta(seconds=2)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_uploads_every_byte_once_with_rising_progress(channel, asset, fake_youtube, events):
+    job = _job(channel, asset, title="My video", description="About it")
+
+    outcome = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert outcome.status == JobStatus.SUCCEEDED
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.progress == 100
+    assert job.attempts == 1
+    assert job.error is None
+    video_id = fake_youtube.session.video_id
+    assert job.result == {
+        "provider_id": video_id,
+        "url": f"https://www.youtube.com/watch?v={video_id}",
+    }
+    assert fake_youtube.session.stored == asset.size
+    assert fake_youtube.session.sha256.hexdigest() == asset.sha256
+    assert fake_youtube.bytes_received == asset.size
+    assert fake_youtube.initiations == [
+        {
+            "snippet": {"title": "My video", "description": "About it"},
+            "status": {"privacyStatus": "public", "selfDeclaredMadeForKids": False},
+        }
+    ]
+    assert [status for status, _ in events] == ["RUNNING"] * 5 + ["SUCCEEDED"]
+    progress = [progress for _, progress in events]
+    assert progress == sorted(progress)
+    assert progress[0] == 0
+    assert progress[-1] == 100
+    assert len(set(progress)) == 6
+    assert _usage(channel.user) == 1
+
+
+def test_a_second_delivery_does_nothing(channel, asset, fake_youtube):
+    job = _job(channel, asset)
+    run_job(job_id=job.pk)
+
+    outcome = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert outcome.status == JobStatus.SUCCEEDED
+    assert job.attempts == 1
+    assert len(fake_youtube.initiations) == 1
+    assert fake_youtube.bytes_received == asset.size
+
+
+def test_a_5xx_mid_upload_is_retried_and_resumes_from_the_last_acknowledged_byte(
+    channel, asset, fake_youtube
+):
+    fake_youtube.chunk_failures = {2: 503}
+    job = _job(channel, asset)
+
+    first = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert first.status == JobStatus.QUEUED
+    assert 0 < first.retry_in <= 0.05
+    assert job.status == JobStatus.QUEUED
+    assert job.error == {
+        "code": "provider_error",
+        "message": "YouTube answered 503 (backendError).",
+    }
+    assert job.upload_session_uri.startswith(f"{fake_youtube.url}/upload/youtube/v3/videos")
+    acknowledged = 2 * 256 * 1024
+    assert fake_youtube.session.stored == acknowledged
+
+    _make_due(job)
+    second = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert second.status == JobStatus.SUCCEEDED
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.attempts == 2
+    assert job.error is None
+    assert len(fake_youtube.initiations) == 1
+    assert fake_youtube.status_queries == 1
+    resumed = [put for put in fake_youtube.puts if put.status != 503][2]
+    assert resumed.start == acknowledged
+    assert fake_youtube.session.sha256.hexdigest() == asset.sha256
+    assert fake_youtube.session.stored == asset.size
+    assert _usage(channel.user) == 1
+
+
+def test_a_job_that_finished_at_youtube_but_not_here_is_recorded_without_reuploading(
+    channel, asset, fake_youtube
+):
+    job = _job(channel, asset)
+    run_job(job_id=job.pk)
+    session_uri = fake_youtube.session_uri(fake_youtube.session.id)
+    # The worker died after the last chunk, before writing SUCCEEDED: the job is queued again.
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.QUEUED, progress=80, result=None, upload_session_uri=session_uri
+    )
+
+    outcome = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert outcome.status == JobStatus.SUCCEEDED
+    assert job.result["provider_id"] == fake_youtube.session.video_id
+    assert fake_youtube.bytes_received == asset.size
+    assert len(fake_youtube.initiations) == 1
+
+
+def test_a_revoked_grant_fails_the_job_and_marks_the_channel_needs_reauth(
+    channel, asset, fake_youtube
+):
+    fake_youtube.initiation_status = 401
+    job = _job(channel, asset)
+
+    outcome = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    channel.refresh_from_db()
+    assert outcome == type(outcome)(status=JobStatus.FAILED)
+    assert job.status == JobStatus.FAILED
+    assert job.error == {"code": "grant_revoked", "message": "Google no longer accepts this grant."}
+    assert job.finished_at is not None
+    assert job.quota_period is None
+    assert channel.status == ChannelStatus.NEEDS_REAUTH
+    assert _usage(channel.user) == 0
+    assert fake_youtube.bytes_received == 0
+
+
+def test_a_permanent_400_fails_at_once_without_retry(channel, asset, fake_youtube):
+    fake_youtube.initiation_status = 400
+    job = _job(channel, asset)
+
+    outcome = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    channel.refresh_from_db()
+    assert outcome.retry_in is None
+    assert job.status == JobStatus.FAILED
+    assert job.attempts == 1
+    assert job.error["code"] == "uploadLimitExceeded"
+    assert channel.status == ChannelStatus.ACTIVE
+    assert _usage(channel.user) == 0
+    assert len(fake_youtube.initiations) == 1
+
+
+def test_transient_failures_stop_after_the_attempt_limit(channel, asset, fake_youtube, settings):
+    settings.UPLOAD_MAX_ATTEMPTS = 2
+    fake_youtube.initiation_status = 503
+    job = _job(channel, asset)
+
+    run_job(job_id=job.pk)
+    _make_due(job)
+    outcome = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert outcome.status == JobStatus.FAILED
+    assert job.attempts == 2
+    assert job.status == JobStatus.FAILED
+    assert _usage(channel.user) == 0
+    assert len(fake_youtube.initiations) == 2
+
+
+def test_a_scheduled_youtube_job_waits_for_the_lead_time_and_publishes_at_scheduled_at(
+    channel, asset, fake_youtube
+):
+    scheduled_at = (timezone.now() + timedelta(hours=3)).replace(microsecond=0)
+    job = _job(
+        channel, asset, scheduled_at=scheduled_at, run_after=scheduled_at - timedelta(hours=1)
+    )
+
+    early = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert early.status == JobStatus.QUEUED
+    assert job.status == JobStatus.QUEUED
+    assert job.attempts == 0
+    assert job.pk not in jobs_due_ids()
+    assert fake_youtube.initiations == []
+
+    _make_due(job)
+    assert jobs_due_ids() == [job.pk]
+    run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    assert fake_youtube.initiations[0]["status"] == {
+        "privacyStatus": "private",
+        "publishAt": scheduled_at.isoformat().replace("+00:00", "Z"),
+        "selfDeclaredMadeForKids": False,
+    }
+
+
+def test_a_stale_running_job_is_queued_again_and_a_late_worker_stops(channel, asset, settings):
+    job = _job(channel, asset)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, attempts=1, updated_at=timezone.now() - timedelta(minutes=11)
+    )
+
+    due = jobs_due_ids()
+
+    job.refresh_from_db()
+    assert due == [job.pk]
+    assert job.status == JobStatus.QUEUED
+    assert jobs_due_ids() == []  # handed out once per stale period
+
+
+def test_a_stale_job_out_of_attempts_fails_and_gives_its_slot_back(channel, asset, settings):
+    settings.UPLOAD_MAX_ATTEMPTS = 1
+    job = _job(channel, asset)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, attempts=1, updated_at=timezone.now() - timedelta(minutes=11)
+    )
+
+    assert jobs_due_ids() == []
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == {"code": "worker_lost", "message": "The worker running this job stopped."}
+    assert _usage(channel.user) == 0
+
+
+def test_a_redirect_to_loopback_fails_the_job_at_fetch_time(channel, asset, fake_youtube):
+    job = _job(channel, asset)
+    # The first hop is the allowed test host; the redirect goes to another loopback port.
+    Job.objects.filter(pk=job.pk).update(
+        asset_url=f"http://{asset.server.host}/redirect?to=http://127.0.0.1:9/asset"
+    )
+
+    run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == {"code": "invalid_asset_url", "message": "The URL must use https."}
+    assert fake_youtube.initiations == []
+
+
+def test_the_asset_streams_with_ranges_and_is_read_once(channel, asset, fake_youtube):
+    job = _job(channel, asset)
+
+    run_job(job_id=job.pk)
+
+    assert asset.server.requests == [("/asset", "bytes=0-")]
+    assert hashlib.sha256(asset.path.read_bytes()).hexdigest() == asset.sha256

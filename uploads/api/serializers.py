@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from providers.platforms import Platform
+from uploads.models import Job, JobStatus
+
+
+class UploadInputSerializer(serializers.Serializer):
+    channel_id = serializers.UUIDField()
+    # Not a URLField: every refusal of an asset URL is reported as invalid_asset_url.
+    asset_url = serializers.CharField(max_length=2048)
+    title = serializers.CharField(max_length=500)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class UploadAcceptedSerializer(serializers.Serializer):
+    job_id = serializers.UUIDField(source="id")
+    status = serializers.CharField()
+
+
+class JobErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class JobResultSerializer(serializers.Serializer):
+    provider_id = serializers.CharField()
+    url = serializers.CharField()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    channel_id = serializers.UUIDField(read_only=True, allow_null=True)
+    error = JobErrorSerializer(allow_null=True, read_only=True)
+    result = JobResultSerializer(allow_null=True, read_only=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "platform",
+            "channel_id",
+            "title",
+            "description",
+            "asset_url",
+            "scheduled_at",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "attempts",
+            "error",
+            "result",
+        ]
+        read_only_fields = fields
+
+
+class JobListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+    channel_id = serializers.UUIDField(required=False)
+    updated_since = serializers.DateTimeField(required=False)
+    page = serializers.IntegerField(required=False, min_value=1)
+
+
+class PresignInputSerializer(serializers.Serializer):
+    filename = serializers.CharField(max_length=255)
+    content_type = serializers.CharField(max_length=100)
+    size_bytes = serializers.IntegerField(min_value=1)
+
+
+class PresignOutputSerializer(serializers.Serializer):
+    upload_url = serializers.CharField()
+    method = serializers.CharField()
+    headers = serializers.DictField(child=serializers.CharField())
+    asset_url = serializers.CharField()
+    expires_at = serializers.DateTimeField()

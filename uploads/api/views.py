@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from djangorestframework_camel_case.util import underscoreize
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import ApplicationError, error_body
+from core.pagination import PageNumberPagination
+from uploads import selectors, services
+from uploads.api.serializers import (
+    JobListQuerySerializer,
+    JobSerializer,
+    PresignInputSerializer,
+    PresignOutputSerializer,
+    UploadAcceptedSerializer,
+    UploadInputSerializer,
+)
+from uploads.models import JobStatus
+from uploads.storage import InvalidUploadToken
+
+
+class UploadView(APIView):
+    @extend_schema(
+        request=UploadInputSerializer,
+        responses={202: UploadAcceptedSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        summary="Queue an upload of an asset to a channel",
+    )
+    def post(self, request: Request) -> Response:
+        data = UploadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        accepted = services.job_create(
+            user=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
+            **data.validated_data,
+        )
+        return Response(UploadAcceptedSerializer(accepted.job).data, status=202)
+
+
+class PresignView(APIView):
+    @extend_schema(
+        request=PresignInputSerializer,
+        responses={200: PresignOutputSerializer},
+        summary="Get a short-lived URL to upload a file to the gateway's storage",
+    )
+    def post(self, request: Request) -> Response:
+        data = PresignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        presigned = services.asset_presign(user=request.user, **data.validated_data)
+        return Response(PresignOutputSerializer(presigned).data)
+
+
+class JobStatusView(APIView):
+    @extend_schema(responses={200: JobSerializer}, summary="One job")
+    def get(self, request: Request, job_id: UUID) -> Response:
+        job = selectors.job_get(user=request.user, job_id=job_id)
+        return Response(JobSerializer(job).data)
+
+
+class JobListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=JobStatus.values),
+            OpenApiParameter("channelId", UUID),
+            OpenApiParameter("updatedSince", str, description="ISO 8601; jobs updated after it"),
+            OpenApiParameter("page", int),
+            OpenApiParameter("pageSize", int),
+        ],
+        responses={200: JobSerializer(many=True)},
+        summary="The user's jobs, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        query = JobListQuerySerializer(data=underscoreize(request.query_params.dict()))
+        query.is_valid(raise_exception=True)
+        filters = {k: v for k, v in query.validated_data.items() if k != "page"}
+        jobs = selectors.job_list(user=request.user, **filters)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response(JobSerializer(page, many=True).data)
+
+
+class JobCancelView(APIView):
+    @extend_schema(request=None, responses={200: JobSerializer}, summary="Cancel a queued job")
+    def post(self, request: Request, job_id: UUID) -> Response:
+        job = services.job_cancel(job=selectors.job_get(user=request.user, job_id=job_id))
+        return Response(JobSerializer(job).data)
+
+
+class JobRetryView(APIView):
+    @extend_schema(request=None, responses={202: JobSerializer}, summary="Queue a failed job again")
+    def post(self, request: Request, job_id: UUID) -> Response:
+        job = services.job_retry(job=selectors.job_get(user=request.user, job_id=job_id))
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+_BODY_CHUNK = 1024 * 1024
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class AssetBlobView(View):
+    """The signed PUT target of embedded storage. The token in the path is the authorisation
+    (like an S3 presigned URL), so no JWT is needed; it expires after ``PRESIGN_TTL``."""
+
+    http_method_names = ["put"]
+
+    def put(self, request: HttpRequest, token: str) -> JsonResponse:
+        def chunks():
+            while chunk := request.read(_BODY_CHUNK):
+                yield chunk
+
+        try:
+            services.asset_receive(
+                token=token, content_type=request.content_type or "", chunks=chunks()
+            )
+        except InvalidUploadToken:
+            body = error_body(
+                code="invalid_token",
+                detail="The upload URL is invalid or expired.",
+                status_code=403,
+            )
+            return JsonResponse(body, status=403)
+        except ApplicationError as exc:
+            body = error_body(code=exc.code, detail=exc.message, status_code=exc.status_code)
+            return JsonResponse(body, status=exc.status_code)
+        return JsonResponse({}, status=200)

@@ -1,0 +1,214 @@
+"""Reading an upload's asset as a seekable stream, whatever its size, with memory kept flat.
+
+Remote assets are read with HTTP range requests over a connection pinned to the address the
+SSRF guard checked (the TLS certificate is still verified against the host name); redirects are
+followed by hand and every hop is checked again. Assets in our own storage are opened from it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+from urllib.parse import urljoin, urlsplit
+
+import certifi
+import urllib3
+from django.conf import settings
+
+from providers.errors import PermanentProviderError, TransientProviderError
+from uploads.ssrf import FetchTarget, UnsafeAssetUrl, resolve_target
+from uploads.storage import LocalStorage, S3Storage, get_storage
+
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class RemoteAsset(io.RawIOBase):
+    """A seekable read-only view of a remote file. A read at another offset than where the
+    open response stands reopens it with ``Range: bytes=N-``; nothing is buffered."""
+
+    def __init__(self, url: str, *, trusted: bool = False) -> None:
+        super().__init__()
+        self._url = url
+        self._trusted = trusted  # our own object store: configured by the operator
+        self._timeout = urllib3.Timeout(
+            connect=settings.ASSET_FETCH_TIMEOUT, read=settings.ASSET_FETCH_TIMEOUT
+        )
+        self._pos = 0
+        self._response: urllib3.BaseHTTPResponse | None = None
+        self._response_pos = 0
+        self._ranges = True
+        self.size = self._open(0)
+
+    # -- io.RawIOBase -------------------------------------------------------------------
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, size: int = -1) -> bytes:
+        if self._pos >= self.size or size == 0:
+            return b""
+        if size < 0:
+            size = self.size - self._pos
+        if self._response is None or self._response_pos != self._pos:
+            self._open(self._pos)
+        response = self._response
+        if response is None:  # _open either sets it or raises
+            raise TransientProviderError("The asset stream is closed.")
+        try:
+            data = response.read(min(size, self.size - self._pos))
+        except urllib3.exceptions.HTTPError as exc:
+            self._drop()
+            raise TransientProviderError(
+                f"Reading the asset failed ({type(exc).__name__})."
+            ) from exc
+        if not data:
+            self._drop()
+            raise TransientProviderError("The asset ended before its announced length.")
+        self._pos += len(data)
+        self._response_pos = self._pos
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._drop()
+        super().close()
+
+    # -- HTTP -----------------------------------------------------------------------------
+    def _drop(self) -> None:
+        if self._response is not None:
+            self._response.release_conn()
+            self._response.close()
+            self._response = None
+
+    def _target(self, url: str) -> FetchTarget:
+        try:
+            return resolve_target(url) if not self._trusted else _trusted_target(url)
+        except UnsafeAssetUrl as exc:
+            raise PermanentProviderError(str(exc), code="invalid_asset_url") from exc
+
+    def _get(self, start: int) -> urllib3.BaseHTTPResponse:
+        url = self._url
+        for _hop in range(MAX_REDIRECTS + 1):
+            target = self._target(url)
+            headers = {"Host": _host_header(target), "Accept-Encoding": "identity"}
+            if start or self._ranges:
+                headers["Range"] = f"bytes={start}-"
+            try:
+                response = _pool(target).urlopen(
+                    "GET",
+                    target.path,
+                    headers=headers,
+                    redirect=False,
+                    retries=False,
+                    preload_content=False,
+                    timeout=self._timeout,
+                )
+            except urllib3.exceptions.HTTPError as exc:
+                raise TransientProviderError(
+                    f"The asset host did not answer ({type(exc).__name__})."
+                ) from exc
+            if response.status not in _REDIRECTS:
+                return response
+            location = response.headers.get("Location", "")
+            response.drain_conn()
+            response.release_conn()
+            if not location:
+                raise PermanentProviderError("The asset redirect has no Location.")
+            url = urljoin(url, location)
+        raise PermanentProviderError("The asset URL redirects too often.", code="invalid_asset_url")
+
+    def _open(self, start: int) -> int:
+        """Open the asset at ``start``; return its total size."""
+        self._drop()
+        response = self._get(start)
+        if response.status == 206:
+            total = int(response.headers.get("Content-Range", "*/0").rsplit("/", 1)[1])
+            skip = 0
+        elif response.status == 200:
+            total = int(response.headers.get("Content-Length", "0"))
+            self._ranges = False
+            skip = start  # the host ignores ranges: read up to the offset and throw it away
+        elif response.status in (429,) or response.status >= 500:
+            response.release_conn()
+            raise TransientProviderError(f"The asset host answered {response.status}.")
+        else:
+            response.release_conn()
+            raise PermanentProviderError(
+                f"The asset could not be fetched (HTTP {response.status}).",
+                code="asset_unavailable",
+            )
+        self._response = response
+        while skip:
+            skip -= len(response.read(min(skip, 1024 * 1024)) or b"\0")
+        self._response_pos = start
+        if total <= 0:
+            raise PermanentProviderError("The asset is empty or has no length.", code="asset_empty")
+        return total
+
+
+def _host_header(target: FetchTarget) -> str:
+    default = 443 if target.scheme == "https" else 80
+    return target.host if target.port == default else f"{target.host}:{target.port}"
+
+
+def _trusted_target(url: str) -> FetchTarget:
+    """A target for our own object store: no address check, but no pinning surprise either."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or (443 if scheme == "https" else 80)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or ""
+    return FetchTarget(scheme=scheme, host=host, port=port, address=host, path=path)
+
+
+def _pool(target: FetchTarget) -> urllib3.HTTPConnectionPool:
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            target.address,
+            target.port,
+            server_hostname=target.host,
+            assert_hostname=target.host,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=certifi.where(),
+            maxsize=1,
+        )
+    return urllib3.HTTPConnectionPool(target.address, target.port, maxsize=1)
+
+
+@contextmanager
+def open_asset(url: str) -> Iterator[BinaryIO]:
+    """Open ``url`` for streaming: our own storage directly, anything else through the guard."""
+    storage = get_storage()
+    key = storage.key_for_asset_url(url)
+    if isinstance(storage, LocalStorage) and key is not None:
+        try:
+            stream: BinaryIO = storage.open(key)
+        except FileNotFoundError as exc:
+            raise PermanentProviderError(
+                "The uploaded file is missing.", code="asset_unavailable"
+            ) from exc
+    elif isinstance(storage, S3Storage) and key is not None:
+        stream = RemoteAsset(storage.presigned_get(key), trusted=True)  # type: ignore[assignment]
+    else:
+        stream = RemoteAsset(url)  # type: ignore[assignment]
+    try:
+        yield stream
+    finally:
+        stream.close()
