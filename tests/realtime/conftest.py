@@ -11,6 +11,9 @@ import jwt
 import pytest
 from django.conf import settings
 
+from providers.base import Provider, PublishResult
+from providers.errors import PermanentProviderError
+from providers.platforms import Platform
 from tests.realtime.factories import UserFactory
 
 
@@ -57,3 +60,57 @@ def user() -> Any:
 @pytest.fixture
 def other_user() -> Any:
     return UserFactory()
+
+
+PROGRESS_STEPS = (25, 50, 75)
+RESULT = PublishResult(provider_id="vid-123", url="https://youtu.be/vid-123")
+REFUSAL = PermanentProviderError("The platform refused the upload.", code="provider_rejected")
+
+
+class InstantProvider(Provider):
+    """A platform that publishes at once: progress 25, 50, 75 %, then success or a refusal."""
+
+    platform = Platform.YOUTUBE
+    connect = "oauth"
+    uploads = True
+    fail = False
+
+    def publish(self, *, channel: Any, job: Any, on_progress: Any) -> PublishResult:
+        for percent in PROGRESS_STEPS:
+            on_progress(percent)
+        if self.fail:
+            raise REFUSAL
+        return RESULT
+
+
+@pytest.fixture
+def instant_provider(monkeypatch: pytest.MonkeyPatch) -> InstantProvider:
+    """The upload pipeline's provider seam answers with :class:`InstantProvider` (any thread)."""
+    provider = InstantProvider()
+    monkeypatch.setattr("uploads.services.get_provider", lambda platform: provider)
+    return provider
+
+
+def events_of_a_run(job: Any, *, failed: bool = False) -> list[dict]:
+    """What the owner's sockets receive while the pipeline runs ``job`` on InstantProvider."""
+    updates = [
+        {"type": "job:update", "jobId": str(job.id), "status": "RUNNING", "progress": percent}
+        for percent in PROGRESS_STEPS
+    ]
+    if failed:
+        error = {"code": REFUSAL.code, "message": REFUSAL.message}
+        return [
+            *updates,
+            {"type": "job:failed", "jobId": str(job.id), "status": "FAILED", "error": error},
+        ]
+    result = {"providerId": RESULT.provider_id, "url": RESULT.url}
+    return [
+        *updates,
+        {
+            "type": "job:done",
+            "jobId": str(job.id),
+            "status": "SUCCEEDED",
+            "progress": 100,
+            "result": result,
+        },
+    ]

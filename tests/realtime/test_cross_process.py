@@ -17,10 +17,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from gateway.celery import app as celery_app
-from tests.realtime.conftest import access_token
+from tests.realtime.conftest import access_token, events_of_a_run
 from tests.realtime.factories import JobFactory
-from tests.support import realtime_tasks
 from tests.support.processes import asgi_server
+from uploads.tasks import run_job_task
 
 # The servers read the users this test commits, so the test database is really committed to.
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -75,29 +75,17 @@ async def _nothing_arrives(ws: ClientConnection, seconds: float = 0.5) -> bool:
 
 
 def test_a_workers_job_events_reach_its_owner_on_every_web_process_and_no_one_else(
-    user, other_user
+    user, other_user, instant_provider
 ):
     job = JobFactory(user=user)
-    expected = [
-        *(
-            {"type": "job:update", "jobId": str(job.id), "status": "RUNNING", "progress": p}
-            for p in realtime_tasks.PROGRESS_STEPS
-        ),
-        {
-            "type": "job:done",
-            "jobId": str(job.id),
-            "status": "SUCCEEDED",
-            "progress": 100,
-            "result": {"providerId": "vid-123", "url": "https://youtu.be/vid-123"},
-        },
-    ]
+    expected = events_of_a_run(job)
 
     async def scenario(first: str, second: str) -> None:
         owner_on_first = await _client(first, access_token(user))
         owner_on_second = await _client(second, access_token(user))
         strangers = [await _client(server, access_token(other_user)) for server in (first, second)]
 
-        await asyncio.to_thread(realtime_tasks.advance_job.delay, str(job.id))
+        await asyncio.to_thread(run_job_task.delay, str(job.id))
 
         assert await _received(owner_on_first, len(expected)) == expected
         assert await _received(owner_on_second, len(expected)) == expected

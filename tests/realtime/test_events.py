@@ -15,11 +15,12 @@ from django.db import connection, transaction
 
 from gateway.asgi import application
 from gateway.celery import app as celery_app
-from tests.realtime.conftest import access_token
+from tests.realtime.conftest import access_token, events_of_a_run
 from tests.realtime.factories import JobFactory
-from tests.support import realtime_tasks
 from uploads.events import build_job_event, publish_job_event
 from uploads.models import Job, JobStatus
+from uploads.runner import embedded_runner
+from uploads.tasks import run_job_task
 
 
 def _job(**fields: Any) -> Job:
@@ -169,35 +170,10 @@ def test_a_rolled_back_change_sends_nothing(user):
     assert (job.status, job.progress) == (JobStatus.QUEUED, 0)
 
 
-def _events_of_a_run(job: Job, *, outcome: str) -> list[dict]:
-    updates = [
-        {"type": "job:update", "jobId": str(job.id), "status": "RUNNING", "progress": progress}
-        for progress in realtime_tasks.PROGRESS_STEPS
-    ]
-    if outcome == "succeeded":
-        return [
-            *updates,
-            {
-                "type": "job:done",
-                "jobId": str(job.id),
-                "status": "SUCCEEDED",
-                "progress": 100,
-                "result": {"providerId": "vid-123", "url": "https://youtu.be/vid-123"},
-            },
-        ]
-    return [
-        *updates,
-        {
-            "type": "job:failed",
-            "jobId": str(job.id),
-            "status": "FAILED",
-            "error": realtime_tasks.ERROR,
-        },
-    ]
-
-
 @pytest.mark.django_db(transaction=True)
-def test_embedded_mode_a_job_run_in_a_background_thread_reaches_the_socket(user, settings):
+def test_embedded_mode_a_job_run_by_the_in_process_runner_reaches_the_socket(
+    user, settings, instant_provider
+):
     """The in-memory layer only wakes sockets from their own loop: the send is handed over."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     job = JobFactory(user=user)
@@ -205,11 +181,11 @@ def test_embedded_mode_a_job_run_in_a_background_thread_reaches_the_socket(user,
     async def scenario() -> None:
         ws = await _open(user)
         started = time.monotonic()
-        runner = _in_thread(lambda: realtime_tasks.advance_job(str(job.id)))
+        runner = _in_thread(embedded_runner.run_due_jobs)  # what the runner's thread does
 
         # Nothing else wakes this loop: a send that was not handed to it would only be seen
         # when the receive times out.
-        for expected in _events_of_a_run(job, outcome="succeeded"):
+        for expected in events_of_a_run(job):
             assert await ws.receive_json_from(timeout=5) == expected
         assert time.monotonic() - started < 2
         await asyncio.to_thread(runner.join, 5)
@@ -219,41 +195,20 @@ def test_embedded_mode_a_job_run_in_a_background_thread_reaches_the_socket(user,
     async_to_sync(scenario)()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_embedded_mode_an_eager_task_started_by_a_request_reaches_the_socket(user, settings):
-    """Without Redis, Celery runs tasks eagerly in the request's (synchronous) thread."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    job = JobFactory(user=user)
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-
-    async def scenario() -> None:
-        ws = await _open(user)
-        await sync_to_async(realtime_tasks.advance_job.delay)(str(job.id), "failed")
-
-        for expected in _events_of_a_run(job, outcome="failed"):
-            assert await ws.receive_json_from() == expected
-        await ws.disconnect()
-
-    try:
-        async_to_sync(scenario)()
-    finally:
-        celery_app.conf.task_always_eager = eager
-
-
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+@pytest.mark.parametrize("failed", [False, True], ids=["succeeded", "failed"])
 def test_a_job_run_by_a_celery_worker_reaches_its_owner_in_order_and_no_one_else(
-    user, other_user, outcome
+    user, other_user, instant_provider, failed
 ):
+    instant_provider.fail = failed
     job = JobFactory(user=user)
 
     async def scenario() -> None:
         owner, stranger = await _open(user), await _open(other_user)
-        await sync_to_async(realtime_tasks.advance_job.delay)(str(job.id), outcome)
+        await sync_to_async(run_job_task.delay)(str(job.id))
 
-        for expected in _events_of_a_run(job, outcome=outcome):
+        for expected in events_of_a_run(job, failed=failed):
             assert await owner.receive_json_from(timeout=10) == expected
         assert await owner.receive_nothing(timeout=0.3)
         assert await stranger.receive_nothing(timeout=0.3)
