@@ -56,3 +56,30 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()}: {self.display_name or self.provider_channel_id}"
+
+
+class OAuthState(models.Model):
+    """One authorization request in flight: the server side of the OAuth ``state``.
+
+    The ``state`` sent to the platform is signed and carries a random nonce; only the nonce's
+    SHA-256 is stored here. The PKCE verifier stays on the server (encrypted, bound to this
+    row), so a code obtained for one request can never complete another. A row is used once
+    (``used_at``) and only before ``expires_at``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth_states"
+    )
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    code_verifier_encrypted = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="oauthstate_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} consent for {self.user_id}"

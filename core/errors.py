@@ -65,6 +65,7 @@ def to_api_exception(error: ApplicationError) -> exceptions.APIException:
         return exceptions.ValidationError({error.attr: [detail]} if error.attr else [detail])
     exc = exceptions.APIException(detail=error.message, code=error.code)
     exc.status_code = error.status_code
+    exc.is_application_error = True  # a deliberate answer (e.g. 503), not a crash to report
     return exc
 
 
@@ -73,6 +74,11 @@ class GatewayExceptionHandler(ExceptionHandler):
         if isinstance(exc, ApplicationError):
             return to_api_exception(exc)
         return super().convert_known_exceptions(exc)
+
+    def report_exception(self, exc: exceptions.APIException, response: Any) -> None:
+        if getattr(exc, "is_application_error", False):
+            return
+        super().report_exception(exc, response)
 
 
 class CamelCaseExceptionFormatter(ExceptionFormatter):

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 
 from gateway.env import derive_key, fail_configuration, parse_duration
 
@@ -331,6 +332,45 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
     )
+
+# --- channels and providers ------------------------------------------------------------
+SOUNDCLOUD_CLIENT_ID = env.str("SOUNDCLOUD_CLIENT_ID", default="")
+SOUNDCLOUD_CLIENT_SECRET = env.str("SOUNDCLOUD_CLIENT_SECRET", default="")
+SOUNDCLOUD_REDIRECT_URI = env.str(
+    "SOUNDCLOUD_REDIRECT_URI", default=f"{PUBLIC_BASE_URL}/oauth2/callback/soundcloud"
+)
+SOUNDCLOUD_AUTH_URL = env.str(
+    "SOUNDCLOUD_AUTH_URL", default="https://secure.soundcloud.com/authorize"
+)
+SOUNDCLOUD_TOKEN_URL = env.str(
+    "SOUNDCLOUD_TOKEN_URL", default="https://secure.soundcloud.com/oauth/token"
+)
+SOUNDCLOUD_API_URL = env.str("SOUNDCLOUD_API_URL", default="https://api.soundcloud.com")
+# Seconds for one OAuth token, revocation or profile call to a platform.
+PROVIDER_HTTP_TIMEOUT = env.int("PROVIDER_HTTP_TIMEOUT", default=15)
+# How long a user has to finish an OAuth consent (the state and its PKCE verifier expire).
+OAUTH_STATE_TTL = parse_duration(env.str("OAUTH_STATE_TTL", default="10m"))
+# The daily beat task refreshes OAuth channels not refreshed for this long (under a day, so
+# yesterday's run at the same hour counts as stale today).
+CHANNEL_STALE_AFTER = parse_duration(env.str("CHANNEL_STALE_AFTER", default="20h"))
+CELERY_BEAT_SCHEDULE["channels-refresh-stale"] = {
+    "task": "channels_app.tasks.channels_refresh_stale",
+    "schedule": crontab(hour=4, minute=0),  # daily, 04:00 UTC
+}
+CELERY_BEAT_SCHEDULE["channels-purge-oauth-states"] = {
+    "task": "channels_app.tasks.oauth_states_purge",
+    "schedule": crontab(hour=4, minute=30),
+}
+# oauthlib and requests-oauthlib log token request and response bodies at DEBUG.
+LOGGING["loggers"].update(
+    {"oauthlib": {"level": "WARNING"}, "requests_oauthlib": {"level": "WARNING"}}
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "PlatformEnum": "providers.platforms.Platform",
+        "ChannelStatusEnum": "channels_app.models.ChannelStatus",
+    }
+)
 
 # --- uploads: jobs, workers, storage ---------------------------------------------------------
 # How early a platform with its own scheduling (YouTube publishAt) may start a scheduled upload.

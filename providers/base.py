@@ -1,14 +1,23 @@
-"""The interface every platform implements, and what a publish returns.
+"""The interface every platform implements, and what its calls return.
 
 One subclass per platform lives in ``providers/<platform>/``; ``providers.registry`` maps the
 platform ids of API.md to instances. Views, tasks and commands only talk to this interface.
+
+Two ways to connect exist:
+
+- :class:`OAuthProvider`: the platform has an OAuth 2 authorization-code flow (always with
+  PKCE S256). The gateway keeps the refresh token, encrypted, and reads the account with it.
+- :class:`ManualProvider`: the platform has no public API for creators (podcast directories
+  that read an RSS feed, Audiomack). The creator types their profile or show id/URL, which is
+  validated and normalised per platform.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from providers.errors import PermanentProviderError
 from providers.platforms import Platform
@@ -25,6 +34,20 @@ ProgressCallback = Callable[[int], None]
 class PublishResult:
     provider_id: str
     url: str
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """What an OAuth platform tells about the connected account.
+
+    ``refresh_token`` is set when the platform issued a (new) refresh token: always after a
+    code exchange, and after a refresh on platforms whose refresh tokens are single-use.
+    """
+
+    provider_channel_id: str
+    display_name: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    refresh_token: str | None = field(default=None, repr=False)
 
 
 class Provider:
@@ -55,3 +78,69 @@ class Provider:
         raise PermanentProviderError(
             f"{self.name} does not accept uploads through an API.", code="upload_unsupported"
         )
+
+
+class OAuthProvider(Provider):
+    """A platform connected through OAuth 2 authorization code + PKCE (S256).
+
+    Every method that talks to the platform raises ``TransientProviderError`` for timeouts,
+    429 and 5xx, ``GrantRevokedError`` when the grant is gone (``invalid_grant``), and
+    ``PermanentProviderError`` for any other refusal. Tokens never appear in messages.
+    """
+
+    connect = "oauth"
+    supports_revocation: ClassVar[bool] = False
+    """Whether the platform has an endpoint that revokes a grant (called on disconnect)."""
+
+    def authorization_url(self, *, state: str, code_verifier: str) -> str:
+        """The consent page URL to send the user to."""
+        raise NotImplementedError
+
+    def exchange_code(self, *, code: str, code_verifier: str) -> AccountSnapshot:
+        """Trade an authorization code for a grant and read the account it opens."""
+        raise NotImplementedError
+
+    def fetch_account(self, *, refresh_token: str) -> AccountSnapshot:
+        """Read the account's current name, picture and figures with a stored grant."""
+        raise NotImplementedError
+
+    def revoke(self, *, refresh_token: str) -> bool:
+        """Revoke the grant at the platform. Best effort: ``False`` when it could not."""
+        raise NotImplementedError
+
+
+class ManualProvider(Provider):
+    """A platform the creator connects by typing their profile or show id, or its URL.
+
+    ``id_patterns`` are tried in order against the trimmed input; the first match's ``id``
+    group is the canonical listing id. ``listing_url`` builds the public page from that id.
+    """
+
+    connect = "manual"
+    id_patterns: ClassVar[tuple[re.Pattern[str], ...]] = ()
+    id_example: ClassVar[str] = ""
+    listing_url_template: ClassVar[str] = ""
+    submission_url: ClassVar[str] = ""
+    feed_directory: ClassVar[bool] = True
+    """Whether the platform lists podcasts by reading their RSS feed."""
+
+    def normalize_listing_id(self, value: str) -> str:
+        """The canonical listing id in ``value`` (an id or a URL), or ``ValueError``."""
+        candidate = value.strip()
+        for pattern in self.id_patterns:
+            match = pattern.fullmatch(candidate)
+            if match:
+                return match.group("id")
+        raise ValueError(
+            f"This is not a {self.name} id or link (expected something like {self.id_example})."
+        )
+
+    def listing_url(self, listing_id: str) -> str:
+        return self.listing_url_template.format(id=listing_id)
+
+    def meta_for(self, listing_id: str) -> dict[str, Any]:
+        """What the channel's ``meta`` says about the listing (links for the creator)."""
+        meta: dict[str, Any] = {"submission_url": self.submission_url}
+        if listing_id:
+            meta["listing_url"] = self.listing_url(listing_id)
+        return meta

@@ -38,3 +38,7 @@ def _fresh_redis_client() -> None:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+# Fakes of external platforms, available to every test module as fixtures.
+pytest_plugins = ["tests.fakes.google", "tests.fakes.soundcloud"]

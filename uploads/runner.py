@@ -37,6 +37,7 @@ def is_server_process(argv: list[str] | None = None) -> bool:
 class EmbeddedRunner:
     def __init__(self) -> None:
         self._wake = threading.Event()
+        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -44,10 +45,18 @@ class EmbeddedRunner:
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 return
+            self._stop.clear()
             self._thread = threading.Thread(
                 target=self._loop, name="uploads-embedded-runner", daemon=True
             )
             self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        """Let the current pass finish, then end the thread (tests; the server just exits)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def wake(self) -> None:
         if settings.UPLOAD_EMBEDDED_RUNNER and is_server_process():
@@ -58,18 +67,20 @@ class EmbeddedRunner:
         """One pass: run every job that is due now. Returns how many were looked at."""
         from uploads.services import jobs_due_ids, run_job
 
-        ids = jobs_due_ids()
+        ids = jobs_due_ids(every_due=True)
         for job_id in ids:
             run_job(job_id=job_id)
         return len(ids)
 
     def _loop(self) -> None:
         interval = settings.UPLOAD_DISPATCH_INTERVAL.total_seconds()
-        while True:
+        while not self._stop.is_set():
             self._wake.wait(timeout=interval)
             self._wake.clear()
+            if self._stop.is_set():
+                break
             try:
-                while self.run_due_jobs():
+                while self.run_due_jobs() and not self._stop.is_set():
                     pass
             except Exception:
                 logger.exception("embedded upload runner: pass failed")

@@ -231,26 +231,27 @@ def job_dispatch(*, job: Job) -> None:
         embedded_runner.wake()
 
 
-def jobs_due_ids(*, limit: int = 500) -> list[UUID]:
+def jobs_due_ids(*, every_due: bool = False, limit: int = 500) -> list[UUID]:
     """Recover lost work and return the ids of QUEUED jobs that a worker should look at now.
 
     - RUNNING jobs whose row has not moved for ``UPLOAD_STALE_AFTER`` lost their worker: they
       go back to QUEUED (or FAILED once their attempts are used up).
-    - QUEUED jobs that became due since they were last dispatched, or were dispatched longer
-      than ``UPLOAD_STALE_AFTER`` ago without being picked up (a lost message). Returning a
-      job touches its ``updated_at``, so it is not handed out again at every tick.
+    - With Redis (the beat), QUEUED jobs that became due since they were last dispatched, or
+      were dispatched longer than ``UPLOAD_STALE_AFTER`` ago without being picked up (a lost
+      message). Returning a job touches its ``updated_at``, so it is not handed out again at
+      every tick.
+    - ``every_due`` (the embedded runner, which is the queue itself): every due QUEUED job.
     """
     now = timezone.now()
     stale_before = now - settings.UPLOAD_STALE_AFTER
     stale = Job.objects.filter(status=JobStatus.RUNNING, updated_at__lt=stale_before)[:limit]
     recovered = [job.pk for job in stale if _job_recover_stale(job=job, stale_before=stale_before)]
-    due = (
-        Job.objects.filter(status=JobStatus.QUEUED)
-        .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
-        .filter(Q(updated_at__lt=stale_before) | Q(run_after__gt=F("updated_at")))
-        .order_by("run_after", "created_at")
-        .values_list("pk", flat=True)[:limit]
+    due = Job.objects.filter(status=JobStatus.QUEUED).filter(
+        Q(run_after__isnull=True) | Q(run_after__lte=now)
     )
+    if not every_due:
+        due = due.filter(Q(updated_at__lt=stale_before) | Q(run_after__gt=F("updated_at")))
+    due = due.order_by("run_after", "created_at").values_list("pk", flat=True)[:limit]
     ids = list(due)
     Job.objects.filter(pk__in=ids, status=JobStatus.QUEUED).update(updated_at=now)
     return recovered + ids
@@ -445,6 +446,30 @@ def job_cancel(*, job: Job) -> Job:
     _publish_after_commit(job.pk)
     job.refresh_from_db()
     return job
+
+
+def jobs_cancel_for_channel(*, channel_id: UUID, error: dict | None = None) -> int:
+    """Cancel a channel's QUEUED jobs (the channel is being disconnected), giving each one's
+    quota slot back. Joins the caller's transaction; returns how many were canceled."""
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = list(
+            Job.objects.select_for_update()
+            .filter(channel_id=channel_id, status=JobStatus.QUEUED)
+            .only("pk", "user_id", "quota_period")
+        )
+        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(
+            status=JobStatus.CANCELED,
+            error=error,
+            finished_at=now,
+            updated_at=now,
+            quota_period=None,
+        )
+        for job in jobs:
+            if job.quota_period is not None:
+                upload_slot_release(user_id=job.user_id, period=job.quota_period)
+            _publish_after_commit(job.pk)
+    return len(jobs)
 
 
 def job_retry(*, job: Job) -> Job:

@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from channels_app.api import views
+
+urlpatterns = [
+    path("platforms", views.PlatformListView.as_view(), name="platform-list"),
+    path("channels", views.ChannelListView.as_view(), name="channel-list"),
+    path("channels/connect", views.ChannelConnectView.as_view(), name="channel-connect"),
+    path("channels/refresh-all", views.ChannelRefreshAllView.as_view(), name="channel-refresh-all"),
+    path("channels/<uuid:channel_id>", views.ChannelDetailView.as_view(), name="channel-detail"),
+    path(
+        "channels/<uuid:channel_id>/refresh",
+        views.ChannelRefreshView.as_view(),
+        name="channel-refresh",
+    ),
+]

@@ -1,28 +1,158 @@
-"""STAND-IN until the channels branch is merged (its YouTube provider replaces this file)."""
+"""YouTube: Google OAuth 2 (web server flow with PKCE) and the YouTube Data API v3."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
-from providers.base import ProgressCallback, Provider, PublishResult
+import requests
+from django.conf import settings
+from google.auth import exceptions as auth_exceptions
+from google.oauth2.credentials import Credentials
+from google_auth_oauthlib.flow import Flow
+from googleapiclient.errors import HttpError
+from oauthlib.oauth2 import OAuth2Error
+
+from providers.base import AccountSnapshot, OAuthProvider, ProgressCallback, PublishResult
+from providers.errors import PermanentProviderError, TransientProviderError
 from providers.platforms import Platform
+from providers.youtube.client import SCOPES, build_youtube, youtube_credentials
+from providers.youtube.errors import NETWORK_ERRORS, translate_google_error
 
 if TYPE_CHECKING:
     from channels_app.models import Channel
     from uploads.models import Job
 
+logger = logging.getLogger(__name__)
 
-class YouTubeProvider(Provider):
+
+def _count(statistics: dict[str, Any], name: str) -> int | None:
+    value = statistics.get(name)
+    return int(value) if value is not None else None
+
+
+def snapshot_from_channel(resource: dict[str, Any]) -> AccountSnapshot:
+    """The account facts kept in ``Channel.meta`` from a ``youtube#channel`` resource."""
+    snippet = resource.get("snippet", {})
+    statistics = resource.get("statistics", {})
+    thumbnails = snippet.get("thumbnails", {})
+    thumbnail = thumbnails.get("medium") or thumbnails.get("default") or {}
+    hidden = statistics.get("hiddenSubscriberCount", False)
+    meta = {
+        "title": snippet.get("title", ""),
+        "custom_url": snippet.get("customUrl", ""),
+        "thumbnail_url": thumbnail.get("url", ""),
+        "url": f"https://www.youtube.com/channel/{resource['id']}",
+        "subscriber_count": None if hidden else _count(statistics, "subscriberCount"),
+        "video_count": _count(statistics, "videoCount"),
+        "view_count": _count(statistics, "viewCount"),
+    }
+    return AccountSnapshot(
+        provider_channel_id=resource["id"], display_name=meta["title"], meta=meta
+    )
+
+
+class YouTubeProvider(OAuthProvider):
     platform = Platform.YOUTUBE
-    connect = "oauth"
     uploads = True
     media_types = ("video",)
     title_max_length = 100
     description_max_length = 5000
+    supports_revocation = True
+
+    def is_configured(self) -> bool:
+        return bool(settings.YOUTUBE_CLIENT_ID and settings.YOUTUBE_CLIENT_SECRET)
+
+    def _flow(self, code_verifier: str) -> Flow:
+        client_config = {
+            "web": {
+                "client_id": settings.YOUTUBE_CLIENT_ID,
+                "client_secret": settings.YOUTUBE_CLIENT_SECRET,
+                "auth_uri": settings.GOOGLE_OAUTH_AUTH_URL,
+                "token_uri": settings.GOOGLE_OAUTH_TOKEN_URL,
+                "redirect_uris": [settings.YOUTUBE_REDIRECT_URI],
+            }
+        }
+        return Flow.from_client_config(
+            client_config,
+            scopes=list(SCOPES),
+            redirect_uri=settings.YOUTUBE_REDIRECT_URI,
+            code_verifier=code_verifier,
+            autogenerate_code_verifier=False,
+        )
+
+    def authorization_url(self, *, state: str, code_verifier: str) -> str:
+        # offline + consent: Google returns a refresh token on every consent, also when the
+        # user had granted this client before (re-authorising a NEEDS_REAUTH channel).
+        url, _ = self._flow(code_verifier).authorization_url(
+            state=state, access_type="offline", prompt="consent"
+        )
+        return url
+
+    def exchange_code(self, *, code: str, code_verifier: str) -> AccountSnapshot:
+        flow = self._flow(code_verifier)
+        try:
+            flow.fetch_token(code=code, timeout=settings.PROVIDER_HTTP_TIMEOUT)
+        except OAuth2Error as exc:
+            # invalid_grant here: unknown, used or expired code, or a PKCE mismatch.
+            raise PermanentProviderError(
+                f"Google refused the authorization code ({exc.error}).", code="invalid_grant"
+            ) from exc
+        except requests.RequestException as exc:
+            raise TransientProviderError("Google's token endpoint did not answer.") from exc
+        except Warning as exc:
+            # oauthlib raises a bare Warning when the granted scopes differ from the requested
+            # ones: with granular consent the user unticked a permission the gateway needs.
+            raise PermanentProviderError(
+                "The YouTube permissions were not all granted.", code="scope_not_granted"
+            ) from exc
+        credentials = flow.credentials
+        if not credentials.refresh_token:
+            raise PermanentProviderError(
+                "Google issued no refresh token for offline access.", code="no_refresh_token"
+            )
+        snapshot = self._read_channel(credentials)
+        return AccountSnapshot(
+            provider_channel_id=snapshot.provider_channel_id,
+            display_name=snapshot.display_name,
+            meta=snapshot.meta,
+            refresh_token=credentials.refresh_token,
+        )
+
+    def fetch_account(self, *, refresh_token: str) -> AccountSnapshot:
+        return self._read_channel(youtube_credentials(refresh_token))
+
+    def _read_channel(self, credentials: Credentials) -> AccountSnapshot:
+        youtube = build_youtube(credentials)
+        try:
+            response = youtube.channels().list(part="snippet,statistics", mine=True).execute()
+        except (auth_exceptions.GoogleAuthError, HttpError, *NETWORK_ERRORS) as exc:
+            raise translate_google_error(exc) from exc
+        items = response.get("items") or []
+        if not items:
+            raise PermanentProviderError(
+                "This Google account has no YouTube channel.", code="no_channel"
+            )
+        return snapshot_from_channel(items[0])
+
+    def revoke(self, *, refresh_token: str) -> bool:
+        try:
+            response = requests.post(
+                settings.GOOGLE_OAUTH_REVOKE_URL,
+                data={"token": refresh_token},
+                timeout=settings.PROVIDER_HTTP_TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            logger.warning("youtube: revocation failed: %s", type(exc).__name__)
+            return False
+        if response.status_code != 200:
+            logger.warning("youtube: revocation refused with HTTP %s", response.status_code)
+            return False
+        return True
 
     def publish(
         self, *, channel: Channel, job: Job, on_progress: ProgressCallback
     ) -> PublishResult:
-        from providers.youtube.upload import upload_video
+        from providers.youtube.upload import upload_video  # written with the upload pipeline
 
         return upload_video(channel=channel, job=job, on_progress=on_progress)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from billing.models import Plan, PlanUsage
 from channels_app.models import ChannelStatus
+from channels_app.services import channel_disconnect
 from tests.uploads.factories import ChannelFactory, JobFactory, UserFactory
 from uploads.models import Job, JobStatus
 
@@ -345,3 +346,23 @@ def test_jobs_list_refuses_a_bad_filter(auth_client):
 def test_uploads_need_a_token(api_client, channel):
     assert _upload(api_client, channel).status_code == 401
     assert api_client.get("/api/v1/jobs").status_code == 401
+
+
+def test_disconnecting_a_channel_cancels_its_queued_jobs_and_gives_their_slots_back(
+    auth_client, channel, dispatched
+):
+    _upload(auth_client, channel)
+    running = JobFactory(channel=channel, status=JobStatus.RUNNING)
+
+    channel_disconnect(channel=channel)
+
+    canceled = Job.objects.get(status=JobStatus.CANCELED)
+    assert canceled.error == {
+        "code": "channel_disconnected",
+        "message": "The channel was disconnected.",
+    }
+    assert canceled.quota_period is None
+    running.refresh_from_db()
+    assert running.status == JobStatus.RUNNING
+    assert running.channel is None
+    assert PlanUsage.objects.get().uploads == 0

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from channels_app.models import Channel
+from channels_app.services import channel_refresh
+from core.crypto import DecryptionError
+from core.errors import ApplicationError
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = [
+        "display_name",
+        "platform",
+        "status",
+        "user",
+        "provider_channel_id",
+        "connected_at",
+        "last_refreshed_at",
+    ]
+    list_filter = ["platform", "status"]
+    search_fields = ["display_name", "provider_channel_id", "user__email"]
+    list_select_related = ["user"]
+    # The encrypted refresh token is never shown, not even sealed.
+    exclude = ["refresh_token_encrypted"]
+    readonly_fields = [
+        "id",
+        "user",
+        "platform",
+        "provider_channel_id",
+        "status",
+        "meta",
+        "connected_at",
+        "last_refreshed_at",
+        "updated_at",
+    ]
+    actions = ["refresh_selected"]
+
+    @admin.action(description="Refresh selected channels from their platforms")
+    def refresh_selected(self, request: HttpRequest, queryset: QuerySet[Channel]) -> None:
+        refreshed, failed = 0, 0
+        for channel in queryset:
+            try:
+                channel_refresh(channel=channel)
+            except (ApplicationError, DecryptionError):
+                failed += 1
+            else:
+                refreshed += 1
+        self.message_user(request, f"Refreshed {refreshed} channels.", messages.SUCCESS)
+        if failed:
+            self.message_user(
+                request, f"{failed} channels could not be refreshed.", messages.WARNING
+            )

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from channels_app.models import Channel, ChannelStatus
+from providers.platforms import Platform
+
+
+class PlatformSerializer(serializers.Serializer):
+    id = serializers.ChoiceField(Platform.choices)
+    name = serializers.CharField()
+    connect = serializers.ChoiceField(["oauth", "manual"])
+    uploads = serializers.BooleanField()
+    media_types = serializers.ListField(child=serializers.CharField())
+    configured = serializers.BooleanField()
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    """A channel as the API shows it: never any token material."""
+
+    status = serializers.ChoiceField(ChannelStatus.choices)
+    meta = serializers.DictField()
+
+    class Meta:
+        model = Channel
+        fields = [
+            "id",
+            "platform",
+            "display_name",
+            "provider_channel_id",
+            "status",
+            "meta",
+            "connected_at",
+            "last_refreshed_at",
+        ]
+        read_only_fields = fields
+
+
+class ConnectInputSerializer(serializers.Serializer):
+    platform = serializers.ChoiceField(Platform.choices)
+    provider_channel_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, default=""
+    )
+    display_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, default=""
+    )
+
+
+class OAuthStartSerializer(serializers.Serializer):
+    authorization_url = serializers.URLField()
+    state = serializers.CharField()
+
+
+class ChannelUpdateInputSerializer(serializers.Serializer):
+    display_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    provider_channel_id = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class RefreshAllSerializer(serializers.Serializer):
+    queued = serializers.IntegerField()

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import logging
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channels_app import selectors, services
+from channels_app.api.serializers import (
+    ChannelSerializer,
+    ChannelUpdateInputSerializer,
+    ConnectInputSerializer,
+    OAuthStartSerializer,
+    PlatformSerializer,
+    RefreshAllSerializer,
+)
+from core.openapi import ErrorResponseSerializer
+
+logger = logging.getLogger(__name__)
+
+_errors = {
+    403: OpenApiResponse(ErrorResponseSerializer, "plan_limit_reached"),
+    404: OpenApiResponse(ErrorResponseSerializer, "not_found"),
+    409: OpenApiResponse(ErrorResponseSerializer, "already_connected"),
+    503: OpenApiResponse(ErrorResponseSerializer, "provider_not_configured"),
+}
+
+
+class PlatformListView(APIView):
+    """The ten platforms; public, like the plan catalogue (it names no user data)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=PlatformSerializer(many=True), tags=["channels"])
+    def get(self, request: Request) -> Response:
+        return Response(PlatformSerializer(selectors.platform_list(), many=True).data)
+
+
+class ChannelListView(APIView):
+    @extend_schema(responses=ChannelSerializer(many=True), tags=["channels"])
+    def get(self, request: Request) -> Response:
+        channels = selectors.channel_list(user=request.user)
+        return Response(ChannelSerializer(channels, many=True).data)
+
+
+class ChannelConnectView(APIView):
+    @extend_schema(
+        request=ConnectInputSerializer,
+        responses={
+            201: ChannelSerializer,
+            200: OAuthStartSerializer,
+            **{code: _errors[code] for code in (403, 409, 503)},
+        },
+        description=(
+            "Manual platforms (podcast directories, Audiomack) answer 201 with the channel: "
+            "PENDING until `providerChannelId` (an id or a link) is recorded, then ACTIVE. "
+            "OAuth platforms (YouTube, SoundCloud) answer 200 with the consent URL to open."
+        ),
+        tags=["channels"],
+    )
+    def post(self, request: Request) -> Response:
+        data = ConnectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.channel_connect(user=request.user, **data.validated_data)
+        if isinstance(result, services.OAuthStart):
+            return Response(OAuthStartSerializer(result).data)
+        return Response(ChannelSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelDetailView(APIView):
+    @extend_schema(
+        request=ChannelUpdateInputSerializer,
+        responses={200: ChannelSerializer, 404: _errors[404], 409: _errors[409]},
+        tags=["channels"],
+    )
+    def patch(self, request: Request, channel_id: uuid.UUID) -> Response:
+        channel = selectors.channel_get(user=request.user, channel_id=channel_id)
+        data = ChannelUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = services.channel_update(channel=channel, **data.validated_data)
+        return Response(ChannelSerializer(channel).data)
+
+    @extend_schema(responses={204: None, 404: _errors[404]}, tags=["channels"])
+    def delete(self, request: Request, channel_id: uuid.UUID) -> Response:
+        channel = selectors.channel_get(user=request.user, channel_id=channel_id)
+        services.channel_disconnect(channel=channel)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelRefreshView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: ChannelSerializer, 404: _errors[404], 503: _errors[503]},
+        description="Reads the account now. A revoked grant answers 200 with NEEDS_REAUTH.",
+        tags=["channels"],
+    )
+    def post(self, request: Request, channel_id: uuid.UUID) -> Response:
+        channel = selectors.channel_get(user=request.user, channel_id=channel_id)
+        channel = services.channel_refresh(channel=channel)
+        return Response(ChannelSerializer(channel).data)
+
+
+class ChannelRefreshAllView(APIView):
+    @extend_schema(request=None, responses={202: RefreshAllSerializer}, tags=["channels"])
+    def post(self, request: Request) -> Response:
+        queued = services.channels_refresh_all(user=request.user)
+        return Response(RefreshAllSerializer({"queued": queued}).data, status=202)
+
+
+class OAuthCallbackView(APIView):
+    """Where the platform sends the browser back after consent; answers with a redirect."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("code", OpenApiTypes.STR, required=False),
+            OpenApiParameter("state", OpenApiTypes.STR, required=False),
+            OpenApiParameter("error", OpenApiTypes.STR, required=False),
+        ],
+        responses={
+            302: OpenApiResponse(
+                description="To `{FRONTEND_BASE_URL}/channels?connected={channelId}`, "
+                "or `?error={code}` (invalid_state, missing_code, invalid_grant, "
+                "plan_limit_reached, already_connected, provider_unavailable, ...)."
+            )
+        },
+        tags=["channels"],
+    )
+    def get(self, request: Request, platform: str) -> HttpResponseRedirect:
+        try:
+            channel = services.channel_oauth_complete(
+                platform=platform,
+                state=request.query_params.get("state", ""),
+                code=request.query_params.get("code", ""),
+                error=request.query_params.get("error", ""),
+            )
+        except services.OAuthCallbackError as exc:
+            logger.info("oauth callback for %s failed: %s", platform, exc.code)
+            query = {"error": exc.code}
+        else:
+            query = {"connected": str(channel.pk)}
+        return HttpResponseRedirect(f"{settings.FRONTEND_BASE_URL}/channels?{urlencode(query)}")

@@ -1,0 +1,86 @@
+"""Reads on channels, always scoped to the requesting user (a fixed number of queries)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from billing.models import Plan
+from billing.plans import DEFAULT_PLANS, FREE
+from channels_app.models import Channel, ChannelStatus
+from core.errors import NotFound
+from providers.base import OAuthProvider
+from providers.registry import all_providers
+
+
+def channel_list(*, user: User) -> QuerySet[Channel]:
+    """The user's channels, newest first (one query)."""
+    return Channel.objects.filter(user=user).order_by("-connected_at", "-id")
+
+
+def channel_get(*, user: User, channel_id: uuid.UUID | str) -> Channel:
+    """The user's channel ``channel_id``; another user's channel is simply not found."""
+    try:
+        return Channel.objects.get(user=user, pk=channel_id)
+    except (Channel.DoesNotExist, ValueError) as exc:
+        raise NotFound("No such channel.", code="not_found") from exc
+
+
+def channel_limit_for(user: User) -> int:
+    """How many channels the user's plan allows; a user without a plan is on Free."""
+    if user.plan_id is not None:
+        return Plan.objects.values_list("channel_limit", flat=True).get(pk=user.plan_id)
+    free_limit = Plan.objects.filter(code=FREE).values_list("channel_limit", flat=True).first()
+    return free_limit if free_limit is not None else DEFAULT_PLANS[FREE]["channel_limit"]
+
+
+def oauth_platform_ids() -> list[str]:
+    return [p.platform.value for p in all_providers() if isinstance(p, OAuthProvider)]
+
+
+def channels_stale(*, refreshed_before: datetime) -> QuerySet[Channel]:
+    """Active OAuth channels whose account data predates ``refreshed_before`` (system-wide)."""
+    return Channel.objects.filter(
+        Q(last_refreshed_at__lt=refreshed_before) | Q(last_refreshed_at__isnull=True),
+        platform__in=oauth_platform_ids(),
+        status=ChannelStatus.ACTIVE,
+    ).order_by("last_refreshed_at")
+
+
+def channels_for_refresh(*, email: str | None = None, platform: str | None = None):
+    """Channels an operator asked to refresh (``refresh_channels``), oldest data first."""
+    channels = Channel.objects.select_related("user").order_by("last_refreshed_at", "pk")
+    if email:
+        channels = channels.filter(user__email=User.objects.normalize_email(email))
+    if platform:
+        channels = channels.filter(platform=platform)
+    return channels
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    id: str
+    name: str
+    connect: str
+    uploads: bool
+    media_types: list[str]
+    configured: bool
+
+
+def platform_list() -> list[PlatformInfo]:
+    """The ten platforms with what each one really allows (no database query)."""
+    return [
+        PlatformInfo(
+            id=provider.platform.value,
+            name=provider.name,
+            connect=provider.connect,
+            uploads=provider.uploads,
+            media_types=list(provider.media_types),
+            configured=provider.is_configured(),
+        )
+        for provider in all_providers()
+    ]

@@ -1,0 +1,35 @@
+"""Audiomack: a music and podcast platform whose upload API is open to partners only.
+
+Creators connect their profile by its slug (audiomack.com/<slug>); uploads come later.
+"""
+
+import re
+
+from providers.base import ManualProvider
+from providers.platforms import Platform
+
+# Paths on audiomack.com that are pages, not artist profiles.
+_RESERVED = {"search", "upload", "dashboard", "trending", "login", "signup", "about", "playlists"}
+
+
+class AudiomackProvider(ManualProvider):
+    platform = Platform.AUDIOMACK
+    media_types = ("audio",)
+    feed_directory = False
+    id_patterns = (
+        re.compile(r"@?(?P<id>[a-z0-9][a-z0-9_-]{1,79})", re.IGNORECASE),
+        re.compile(
+            r"(?:https?://)?(?:www\.)?audiomack\.com/(?P<id>[a-z0-9][a-z0-9_-]{1,79})"
+            r"/?(?:[?#].*)?",
+            re.IGNORECASE,
+        ),
+    )
+    id_example = "https://audiomack.com/your-artist-name"
+    listing_url_template = "https://audiomack.com/{id}"
+    submission_url = "https://audiomack.com/upload"
+
+    def normalize_listing_id(self, value: str) -> str:
+        slug = super().normalize_listing_id(value).lower()
+        if slug in _RESERVED:
+            raise ValueError(f"{value!r} is an Audiomack page, not an artist profile.")
+        return slug

@@ -1,0 +1,23 @@
+"""iHeartRadio lists podcasts from their RSS feed; no upload API."""
+
+import re
+
+from providers.base import ManualProvider
+from providers.platforms import Platform
+
+
+class IHeartRadioProvider(ManualProvider):
+    platform = Platform.IHEARTRADIO
+    media_types = ("audio",)
+    # iheart.com/podcast/<slug>-<digits>/ : the trailing number is the show id.
+    id_patterns = (
+        re.compile(r"(?P<id>\d{4,12})"),
+        re.compile(
+            r"(?:https?://)?(?:www\.)?iheart(?:radio)?\.com/podcast/(?:[a-z0-9-]+-)?"
+            r"(?P<id>\d{4,12})/?(?:[?#].*)?",
+            re.IGNORECASE,
+        ),
+    )
+    id_example = "https://www.iheart.com/podcast/1119-example-show-26940277/"
+    listing_url_template = "https://www.iheart.com/podcast/{id}/"
+    submission_url = "https://www.iheart.com/content/submit-your-podcast/"

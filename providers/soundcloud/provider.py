@@ -1,0 +1,141 @@
+"""SoundCloud: OAuth 2.1 (authorization code + PKCE S256) and the public HTTP API.
+
+SoundCloud's refresh tokens are single-use: every refresh returns a new one, which the caller
+must store (``AccountSnapshot.refresh_token``) before the old one is forgotten. API calls carry
+``Authorization: OAuth <access token>``. SoundCloud documents no token revocation endpoint, so
+disconnecting only erases the grant on our side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+from django.conf import settings
+from oauthlib.oauth2 import InvalidGrantError, OAuth2Error
+from requests_oauthlib import OAuth2Session
+
+from providers.base import AccountSnapshot, OAuthProvider
+from providers.errors import (
+    GrantRevokedError,
+    PermanentProviderError,
+    TransientProviderError,
+)
+from providers.oauth import code_challenge
+from providers.platforms import Platform
+
+
+def snapshot_from_me(me: dict[str, Any], *, refresh_token: str | None) -> AccountSnapshot:
+    meta = {
+        "username": me.get("username", ""),
+        "permalink_url": me.get("permalink_url", ""),
+        "avatar_url": me.get("avatar_url", ""),
+        "followers_count": me.get("followers_count"),
+        "track_count": me.get("track_count"),
+    }
+    return AccountSnapshot(
+        provider_channel_id=str(me["id"]),
+        display_name=me.get("full_name") or me.get("username", ""),
+        meta=meta,
+        refresh_token=refresh_token,
+    )
+
+
+class SoundCloudProvider(OAuthProvider):
+    platform = Platform.SOUNDCLOUD
+    media_types = ("audio",)
+    title_max_length = 100
+
+    def is_configured(self) -> bool:
+        return bool(settings.SOUNDCLOUD_CLIENT_ID and settings.SOUNDCLOUD_CLIENT_SECRET)
+
+    def _session(self, *, state: str | None = None) -> OAuth2Session:
+        return OAuth2Session(
+            settings.SOUNDCLOUD_CLIENT_ID,
+            redirect_uri=settings.SOUNDCLOUD_REDIRECT_URI,
+            state=state,
+        )
+
+    def authorization_url(self, *, state: str, code_verifier: str) -> str:
+        url, _ = self._session(state=state).authorization_url(
+            settings.SOUNDCLOUD_AUTH_URL,
+            code_challenge=code_challenge(code_verifier),
+            code_challenge_method="S256",
+        )
+        return url
+
+    @contextmanager
+    def _token_errors(self) -> Iterator[None]:
+        """Translate the token endpoint's refusals and silences into ProviderErrors."""
+        try:
+            yield
+        except InvalidGrantError as exc:
+            raise GrantRevokedError(
+                "SoundCloud refused the grant (revoked, expired or already used).",
+                code="invalid_grant",
+            ) from exc
+        except OAuth2Error as exc:
+            raise PermanentProviderError(
+                f"SoundCloud refused the token request ({exc.error}).", code="oauth_error"
+            ) from exc
+        except requests.RequestException as exc:
+            raise TransientProviderError("SoundCloud's token endpoint did not answer.") from exc
+
+    def exchange_code(self, *, code: str, code_verifier: str) -> AccountSnapshot:
+        try:
+            with self._token_errors():
+                token = self._session().fetch_token(
+                    settings.SOUNDCLOUD_TOKEN_URL,
+                    code=code,
+                    code_verifier=code_verifier,
+                    client_secret=settings.SOUNDCLOUD_CLIENT_SECRET,
+                    include_client_id=True,
+                    timeout=settings.PROVIDER_HTTP_TIMEOUT,
+                )
+        except GrantRevokedError as exc:
+            # At the code exchange invalid_grant means a bad code, not a revoked channel.
+            raise PermanentProviderError(exc.message, code="invalid_grant") from exc
+        if not token.get("refresh_token"):
+            raise PermanentProviderError(
+                "SoundCloud issued no refresh token.", code="no_refresh_token"
+            )
+        return snapshot_from_me(
+            self._me(token["access_token"]), refresh_token=token["refresh_token"]
+        )
+
+    def fetch_account(self, *, refresh_token: str) -> AccountSnapshot:
+        with self._token_errors():
+            token = self._session().refresh_token(
+                settings.SOUNDCLOUD_TOKEN_URL,
+                refresh_token=refresh_token,
+                client_id=settings.SOUNDCLOUD_CLIENT_ID,
+                client_secret=settings.SOUNDCLOUD_CLIENT_SECRET,
+                timeout=settings.PROVIDER_HTTP_TIMEOUT,
+            )
+        return snapshot_from_me(
+            self._me(token["access_token"]), refresh_token=token.get("refresh_token")
+        )
+
+    def _me(self, access_token: str) -> dict[str, Any]:
+        try:
+            response = requests.get(
+                f"{settings.SOUNDCLOUD_API_URL.rstrip('/')}/me",
+                headers={"Authorization": f"OAuth {access_token}", "Accept": "application/json"},
+                timeout=settings.PROVIDER_HTTP_TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            raise TransientProviderError("SoundCloud's API did not answer.") from exc
+        if response.status_code == 401:
+            raise GrantRevokedError("SoundCloud no longer accepts this grant.")
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientProviderError(
+                f"SoundCloud answered {response.status_code}.", status=response.status_code
+            )
+        if response.status_code != 200:
+            raise PermanentProviderError(
+                f"SoundCloud refused to read the profile ({response.status_code}).",
+                status=response.status_code,
+            )
+        return response.json()

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from billing.models import Plan
+from billing.services import plans_seed
+from gateway.celery import app as celery_app
+from tests.channels.factories import UserFactory
+
+
+@pytest.fixture
+def plans(db) -> dict[str, Plan]:
+    plans_seed()
+    return {plan.code: plan for plan in Plan.objects.all()}
+
+
+@pytest.fixture
+def user(plans) -> User:
+    return UserFactory(plan=plans["free"])
+
+
+@pytest.fixture
+def other_user(plans) -> User:
+    return UserFactory(plan=plans["free"])
+
+
+@pytest.fixture
+def client_for():
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(client_for, user) -> APIClient:
+    return client_for(user)
+
+
+@pytest.fixture
+def celery_eager():
+    """Run ``.delay()`` in-process even when a Redis broker is configured."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous

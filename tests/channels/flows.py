@@ -1,0 +1,37 @@
+"""Steps of the OAuth flows as a browser and the frontend go through them."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from rest_framework.test import APIClient
+
+from tests.fakes.google import FakeGoogle
+
+
+def frontend_query(response) -> dict[str, str]:
+    """The query of a callback's redirect to the frontend, as a flat dict."""
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == (
+        "http://localhost:3000/channels"
+    )
+    return {key: values[0] for key, values in parse_qs(location.query).items()}
+
+
+def follow_to_gateway(client: APIClient, redirect_url: str):
+    """Follow the platform's redirect back to our callback, as the browser would."""
+    parts = urlsplit(redirect_url)
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+def start_oauth(client: APIClient, platform: str = "youtube") -> dict:
+    response = client.post("/api/v1/channels/connect", {"platform": platform}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def connect_youtube(client: APIClient, fake: FakeGoogle, *, account: str):
+    """Run the whole consent flow for ``account``; returns the callback response."""
+    start = start_oauth(client)
+    return follow_to_gateway(client, fake.consent(start["authorizationUrl"], account=account))

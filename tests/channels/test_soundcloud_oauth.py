@@ -1,0 +1,88 @@
+"""SoundCloud: OAuth 2.1 with PKCE through requests-oauthlib against the local fake."""
+
+from __future__ import annotations
+
+import pytest
+
+from channels_app.models import Channel, ChannelStatus
+from channels_app.services import channel_refresh_token
+from tests.channels.flows import follow_to_gateway, frontend_query, start_oauth
+from tests.fakes.soundcloud import soundcloud_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def soundcloud(fake_soundcloud):
+    fake_soundcloud.add_account("artist", soundcloud_user(4242, "fake-artist"))
+    return fake_soundcloud
+
+
+def connect_soundcloud(api, fake):
+    start = start_oauth(api, "soundcloud")
+    return follow_to_gateway(api, fake.consent(start["authorizationUrl"], account="artist"))
+
+
+def test_connect_stores_the_profile_and_an_encrypted_grant(api, user, soundcloud):
+    response = connect_soundcloud(api, soundcloud)
+
+    channel = Channel.objects.get(user=user)
+    assert frontend_query(response) == {"connected": str(channel.id)}
+    assert channel.platform == "soundcloud"
+    assert channel.provider_channel_id == "4242"
+    assert channel.display_name == "Fake Artist"
+    assert channel.status == ChannelStatus.ACTIVE
+    assert channel.meta["permalink_url"] == "https://soundcloud.com/fake-artist"
+    [token] = soundcloud.live_refresh_tokens()
+    assert channel_refresh_token(channel) == token
+    assert token not in channel.refresh_token_encrypted
+    [exchange] = soundcloud.requests_to("/oauth/token")
+    assert exchange.form()["code_verifier"]
+
+
+def test_refresh_stores_the_rotated_single_use_refresh_token(api, user, soundcloud):
+    connect_soundcloud(api, soundcloud)
+    channel = Channel.objects.get(user=user)
+    first = channel_refresh_token(channel)
+
+    response = api.post(f"/api/v1/channels/{channel.id}/refresh")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ACTIVE"
+    second = channel_refresh_token(Channel.objects.get(pk=channel.pk))
+    assert second != first
+    assert soundcloud.live_refresh_tokens() == [second]
+    # The next refresh works with the new token (the old one is spent at SoundCloud).
+    assert api.post(f"/api/v1/channels/{channel.id}/refresh").json()["status"] == "ACTIVE"
+
+
+def test_a_revoked_grant_is_needs_reauth(api, user, soundcloud):
+    connect_soundcloud(api, soundcloud)
+    channel = Channel.objects.get(user=user)
+    soundcloud.revoke_account("artist")
+
+    response = api.post(f"/api/v1/channels/{channel.id}/refresh")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "NEEDS_REAUTH"
+
+
+def test_soundcloud_without_a_client_is_503(api, settings):
+    settings.SOUNDCLOUD_CLIENT_ID = ""
+
+    response = api.post("/api/v1/channels/connect", {"platform": "soundcloud"}, format="json")
+
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["code"] == "provider_not_configured"
+
+
+def test_disconnect_erases_the_grant_without_a_revocation_call(api, user, soundcloud):
+    connect_soundcloud(api, soundcloud)
+    channel = Channel.objects.get(user=user)
+    calls_before = len(soundcloud.requests)
+
+    response = api.delete(f"/api/v1/channels/{channel.id}")
+
+    assert response.status_code == 204
+    assert not Channel.objects.filter(pk=channel.pk).exists()
+    assert len(soundcloud.requests) == calls_before  # SoundCloud documents no revocation
