@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from typing import Any
@@ -17,6 +18,7 @@ from gateway.asgi import application
 from gateway.celery import app as celery_app
 from tests.realtime.conftest import access_token, events_of_a_run
 from tests.realtime.factories import JobFactory
+from tests.support.processes import free_port
 from uploads.events import build_job_event, publish_job_event
 from uploads.models import Job, JobStatus
 from uploads.runner import embedded_runner
@@ -168,6 +170,28 @@ def test_a_rolled_back_change_sends_nothing(user):
     async_to_sync(scenario)()
     job.refresh_from_db()
     assert (job.status, job.progress) == (JobStatus.QUEUED, 0)
+
+
+@pytest.mark.django_db
+def test_an_unreachable_channel_layer_is_logged_and_does_not_fail_the_caller(
+    settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"]},  # nothing listens
+        }
+    }
+    job = JobFactory(status=JobStatus.RUNNING, progress=10)
+
+    with (
+        caplog.at_level(logging.WARNING, logger="uploads.events"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        publish_job_event(job)
+
+    assert [record.getMessage() for record in caplog.records] == ["job event not delivered"]
+    assert caplog.records[0].jobId == str(job.id)
 
 
 @pytest.mark.django_db(transaction=True)
