@@ -7,53 +7,20 @@ import json
 from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
-from django.db import connection
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from gateway.celery import app as celery_app
 from tests.realtime.conftest import access_token, events_of_a_run
 from tests.realtime.factories import JobFactory
-from tests.support.processes import asgi_server
+from tests.realtime.servers import start_servers
 from uploads.tasks import run_job_task
 
 # The servers read the users this test commits, so the test database is really committed to.
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-def _test_database_url() -> str:
-    """DATABASE_URL of the database this test uses, for the server processes."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.postgresql":
-        credentials = quote(db["USER"] or "", safe="")
-        if db["PASSWORD"]:
-            credentials += ":" + quote(db["PASSWORD"], safe="")
-        host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        return f"postgres://{credentials}@{host}/{db['NAME']}"
-    if connection.is_in_memory_db():
-        pytest.skip("server processes cannot share an in-memory SQLite test database")
-    return f"sqlite:///{db['NAME']}"
-
-
-def _start_servers(stack: ExitStack, count: int, **env: str) -> list[str]:
-    server_env = {
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "JWT_SECRET": settings.JWT_SECRET,
-        "JWT_ISSUER": settings.JWT_ISSUER,
-        "JWT_AUDIENCE": settings.JWT_AUDIENCE,
-        "LOG_LEVEL": "WARNING",
-        **env,
-    }
-    return [
-        stack.enter_context(asgi_server(**server_env)).replace("http://", "ws://")
-        for _ in range(count)
-    ]
 
 
 async def _client(server: str, token: str) -> ClientConnection:
@@ -95,7 +62,7 @@ def test_a_workers_job_events_reach_its_owner_on_every_web_process_and_no_one_el
             await ws.close()
 
     with ExitStack() as stack:
-        first, second = _start_servers(stack, 2)
+        first, second = start_servers(stack, 2)
         stack.enter_context(
             start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING")
         )
@@ -129,7 +96,7 @@ def test_a_real_server_closes_refused_sockets_with_4401_before_sending_anything(
         return codes
 
     with ExitStack() as stack:
-        (server,) = _start_servers(stack, 1, WS_AUTH_TIMEOUT="1s")
+        (server,) = start_servers(stack, 1, WS_AUTH_TIMEOUT="1s")
         codes = asyncio.run(scenario(server))
 
     assert codes == dict.fromkeys([*refused, "missing", "bad auth message"], 4401)
