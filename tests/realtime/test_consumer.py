@@ -262,7 +262,7 @@ def test_a_socket_is_closed_with_4401_when_its_token_expires(user):
     job = JobFactory(user=user)
 
     async def scenario():
-        ws = await open_authenticated(access_token(user, lifetime=timedelta(seconds=1)))
+        ws = await open_authenticated(access_token(user, lifetime=timedelta(seconds=2)))
 
         await assert_closed(ws, 4401, timeout=3)
         await publish(job, status=JobStatus.RUNNING, progress=50)
@@ -274,12 +274,12 @@ def test_a_socket_is_closed_with_4401_when_its_token_expires(user):
 
 def test_a_fresh_token_sent_on_the_socket_moves_its_expiry(user):
     async def scenario():
-        ws = await open_authenticated(access_token(user, lifetime=timedelta(seconds=1)))
+        ws = await open_authenticated(access_token(user, lifetime=timedelta(seconds=2)))
 
         await ws.send_json_to({"type": "auth", "token": access_token(user)})
         assert (await ws.receive_json_from())["type"] == "auth:ok"
 
-        assert await ws.receive_nothing(timeout=2)
+        assert await ws.receive_nothing(timeout=2.5)  # past the first token's expiry
         await ws.disconnect()
 
     run(scenario)
@@ -314,12 +314,12 @@ def test_ping_is_answered_with_pong(user):
 
 
 def test_an_idle_socket_is_closed_with_4408_and_pings_keep_it_open(user, settings):
-    settings.WS_IDLE_TIMEOUT = timedelta(seconds=0.5)
+    settings.WS_IDLE_TIMEOUT = timedelta(seconds=1)
 
     async def scenario():
         ws = await open_authenticated(access_token(user))
-        for _ in range(4):  # 0.3 s apart: 1.2 s in all, past the timeout, still open
-            assert await ws.receive_nothing(timeout=0.3)
+        for _ in range(4):  # 0.4 s apart: 1.6 s in all, past the timeout, still open
+            assert await ws.receive_nothing(timeout=0.4)
             await ws.send_json_to({"type": "ping"})
             assert await ws.receive_json_from() == {"type": "pong"}
 
