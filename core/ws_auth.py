@@ -16,9 +16,10 @@ from channels.db import database_sync_to_async
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.settings import api_settings as drf_settings
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.state import token_backend
 
 
@@ -47,8 +48,9 @@ def authenticate_token(raw_token: str) -> SocketIdentity:
     try:
         token = authentication.get_validated_token(raw_token.encode())
         user = authentication.get_user(token)
+    # AuthenticationFailed is DRF's: simplejwt's refusals and a custom class's derive from it.
     # ValidationError: a validly signed token whose subject is not a UUID.
-    except (InvalidToken, AuthenticationFailed, TokenError, ValidationError) as exc:
+    except (AuthenticationFailed, TokenError, ValidationError) as exc:
         raise SocketAuthError(str(exc)) from exc
     expires_at = datetime.fromtimestamp(token["exp"], tz=UTC) + token_backend.get_leeway()
     return SocketIdentity(user_id=str(user.pk), expires_at=expires_at)

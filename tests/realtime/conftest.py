@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import jwt
 import pytest
 from django.conf import settings
+from rest_framework_simplejwt.tokens import AccessToken
 
 from providers.base import Provider, PublishResult
 from providers.errors import PermanentProviderError
@@ -36,14 +36,11 @@ def channel_layer_backend(request: pytest.FixtureRequest, settings: Any) -> str:
 def access_token(
     user: Any, *, lifetime: timedelta = timedelta(minutes=5), key: str | None = None, **claims: Any
 ) -> str:
-    """An access JWT as /auth/login issues it; ``claims`` override (None removes a claim)."""
-    now = int(time.time())
+    """An access JWT with the claims /auth/login issues; ``claims`` override (None removes one)."""
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=lifetime)
     payload = {
-        "token_type": "access",
-        "exp": now + int(lifetime.total_seconds()),
-        "iat": now,
-        "jti": uuid.uuid4().hex,
-        "sub": str(user.pk),
+        **token.payload,
         "iss": settings.JWT_ISSUER,
         "aud": settings.JWT_AUDIENCE,
         **claims,

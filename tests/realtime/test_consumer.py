@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
+from rest_framework import exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from gateway.asgi import application
 from tests.realtime.conftest import access_token
-from tests.realtime.factories import JobFactory
+from tests.realtime.factories import JobFactory, UserFactory
 from uploads.events import publish_job_event
 from uploads.models import JobStatus
 
@@ -224,6 +226,34 @@ def test_a_refused_token_in_the_auth_message_closes_with_4401_and_nothing_else(u
         await publish(job, status=JobStatus.RUNNING, progress=50)
         assert await ws.receive_nothing(timeout=0.3)
         await ws.disconnect()
+
+    run(scenario)
+
+
+class RefuseStaff(JWTAuthentication):
+    """A project-specific JWT class, refusing with DRF's own error like a custom class would."""
+
+    def get_user(self, validated_token: Any) -> Any:
+        user = super().get_user(validated_token)
+        if user.is_staff:
+            raise exceptions.AuthenticationFailed("Staff use the admin.", code="invalid_token")
+        return user
+
+
+def test_sockets_use_the_jwt_class_the_rest_api_is_configured_with(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_AUTHENTICATION_CLASSES": [f"{__name__}.RefuseStaff"],
+    }
+    staff, creator = UserFactory(is_staff=True), UserFactory()
+
+    async def scenario():
+        refused = socket(access_token(staff))
+        assert await refused.connect() == (True, None)
+        await assert_closed(refused, 4401)
+        await refused.disconnect()
+        accepted = await open_authenticated(access_token(creator))
+        await accepted.disconnect()
 
     run(scenario)
 
