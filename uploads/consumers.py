@@ -35,6 +35,8 @@ CLOSE_IDLE = 4408
 
 
 class JobFeedConsumer(AsyncJsonWebsocketConsumer):
+    """One socket of ``/ws/jobs`` (protocol in the module docstring)."""
+
     async def connect(self) -> None:
         self._user_id: str | None = None
         self._closed = False

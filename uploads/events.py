@@ -62,8 +62,8 @@ def job_group(user_id: Any) -> str:
 def build_job_event(job: Job) -> dict[str, Any] | None:
     """The API.md event for ``job``'s current state, or ``None`` when there is none to send.
 
-    ``job:update`` needs a progress of 1-99; a QUEUED or RUNNING job at 0 (just queued, just
-    started, re-queued for a retry) and a CANCELED job have no event in the contract.
+    ``job:update`` needs a progress of 1-99; a QUEUED or RUNNING job at 0 (just accepted, just
+    claimed by a worker) and a CANCELED job have no event in the contract.
     """
     base = {"jobId": str(job.id), "status": job.status}
     if job.status == JobStatus.SUCCEEDED:
