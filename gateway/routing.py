@@ -1,3 +1,9 @@
-"""WebSocket routes. The job feed (``/ws/jobs``) is added by the realtime work."""
+"""WebSocket routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import re_path
+
+from uploads.consumers import JobFeedConsumer
+
+websocket_urlpatterns = [
+    re_path(r"^ws/jobs/?$", JobFeedConsumer.as_asgi()),
+]

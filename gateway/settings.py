@@ -134,7 +134,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # capacity: messages waiting per channel. A web process's sockets share one inbox
+            # key in Redis, so the default of 100 drops events during a burst to many sockets.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=10000),
+            },
         }
     }
 else:
@@ -206,6 +211,12 @@ FORGOT_PASSWORD_LIMIT_PER_IP = parse_rate(env.str("FORGOT_PASSWORD_LIMIT_PER_IP"
 # Operator accounts applied by `manage.py bootstrap_admins`.
 ADMIN_EMAIL = env.str("ADMIN_EMAIL", default="")
 ADMIN_VIEWER_EMAIL = env.str("ADMIN_VIEWER_EMAIL", default="")
+
+# --- realtime job feed (/ws/jobs) ------------------------------------------------------
+# A socket without ?token= must send {"type": "auth"} within WS_AUTH_TIMEOUT; one that sends
+# nothing (not even {"type": "ping"}) for WS_IDLE_TIMEOUT is closed ("0" disables).
+WS_AUTH_TIMEOUT = parse_duration(env.str("WS_AUTH_TIMEOUT", default="10s"))
+WS_IDLE_TIMEOUT = parse_duration(env.str("WS_IDLE_TIMEOUT", default="120s"))
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,16 +1,146 @@
 """Job events for the realtime feed (``/ws/jobs``).
 
-Every change of a job's state or progress calls :func:`publish_job_event` after the change is
-committed. The realtime work wires it to the channel layer; until then it does nothing.
+Every change of a job's state or progress calls :func:`publish_job_event`. The event is built
+from the job as it is at that moment and sent to the owner's channel-layer group once the
+surrounding transaction commits, so a socket never hears of a change that was rolled back.
+
+Delivery works from any thread of any process:
+
+- With Redis (``channels_redis``) the group lives in Redis, so a Celery worker reaches the
+  sockets of every web process.
+- Embedded mode uses ``InMemoryChannelLayer``, which only works inside the event loop that
+  serves the sockets: a ``group_send`` from another loop or thread does not wake them. So the
+  consumer records that loop (:func:`remember_socket_loop`) and publishers in other threads
+  (the in-process task runner, sync views) hand the send to it.
+- A process without sockets (a Celery worker) sends from one long-lived background loop, so the
+  Redis connection pool is reused instead of opened per event.
+
+Delivery is best effort: a Redis outage is logged and never fails the job. A client that was
+away catches up with ``GET /api/v1/jobs?updatedSince=``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+from django.db import transaction
+from djangorestframework_camel_case.util import camelize
+from redis.exceptions import RedisError
+
+from uploads.models import JobStatus
 
 if TYPE_CHECKING:
     from uploads.models import Job
 
+logger = logging.getLogger(__name__)
+
+JOB_EVENT = "job.event"
+"""Channel-layer message type; the consumer's ``job_event`` handler forwards it to the socket."""
+
+DELIVERY_TIMEOUT = 5.0
+"""Seconds a publisher waits for the channel layer before giving up on one event."""
+
+_ACTIVE = {JobStatus.QUEUED, JobStatus.RUNNING}
+
+_socket_loop: asyncio.AbstractEventLoop | None = None
+_publisher: tuple[int, asyncio.AbstractEventLoop] | None = None
+_publisher_lock = threading.Lock()
+_background_sends: set[asyncio.Task] = set()
+
+
+def job_group(user_id: Any) -> str:
+    """The channel-layer group of one user's sockets."""
+    return f"jobs.{user_id}"
+
+
+def build_job_event(job: Job) -> dict[str, Any] | None:
+    """The API.md event for ``job``'s current state, or ``None`` when there is none to send.
+
+    ``job:update`` needs a progress of 1-99; a QUEUED or RUNNING job at 0 (just accepted, just
+    claimed by a worker) and a CANCELED job have no event in the contract.
+    """
+    base = {"jobId": str(job.id), "status": job.status}
+    if job.status == JobStatus.SUCCEEDED:
+        return {"type": "job:done", **base, "progress": 100, "result": _wire(job.result)}
+    if job.status == JobStatus.FAILED:
+        return {"type": "job:failed", **base, "error": _wire(job.error)}
+    if job.status in _ACTIVE and 1 <= job.progress <= 99:
+        return {"type": "job:update", **base, "progress": job.progress}
+    return None
+
 
 def publish_job_event(job: Job) -> None:
-    """Tell the job owner's sockets about ``job``'s current state (no-op for now)."""
+    """Tell the owner's sockets about ``job``'s current state once the transaction commits.
+
+    Call it after every change of status or progress, inside or outside a transaction.
+    """
+    event = build_job_event(job)
+    if event is None:
+        return
+    group = job_group(job.user_id)
+    # robust: a failure to notify must never turn a committed job change into an error.
+    transaction.on_commit(lambda: _deliver(group, event), robust=True)
+
+
+def remember_socket_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Record the event loop serving this process's sockets (called by the consumer)."""
+    global _socket_loop
+    _socket_loop = loop
+
+
+def _deliver(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    loop = _delivery_loop()
+    send = layer.group_send(group, {"type": JOB_EVENT, "event": event})
+    try:
+        current = asyncio.get_running_loop()
+    except RuntimeError:
+        current = None
+    if current is loop:
+        # Called from async code on the delivering loop itself: it must not block.
+        task = loop.create_task(send)
+        _background_sends.add(task)
+        task.add_done_callback(_background_sends.discard)
+        return
+    # Waiting keeps a publisher's events in order and surfaces failures here.
+    future = asyncio.run_coroutine_threadsafe(send, loop)
+    try:
+        future.result(timeout=DELIVERY_TIMEOUT)
+    except (RedisError, OSError, ChannelFull, TimeoutError) as exc:
+        future.cancel()
+        logger.warning(
+            "job event not delivered",
+            extra={"event": event["type"], "jobId": event["jobId"], "reason": repr(exc)},
+        )
+
+
+def _delivery_loop() -> asyncio.AbstractEventLoop:
+    """The loop serving this process's sockets if there is one, else the publisher loop."""
+    loop = _socket_loop
+    if loop is not None and loop.is_running():
+        return loop
+    return _publisher_loop()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """A background event loop of this process, started on first use (again after a fork)."""
+    global _publisher
+    with _publisher_lock:
+        if _publisher is None or _publisher[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="job-events", daemon=True).start()
+            _publisher = (os.getpid(), loop)
+        return _publisher[1]
+
+
+def _wire(value: Any) -> Any:
+    """``result`` / ``error`` with camelCase keys, as the REST API renders them."""
+    return None if value is None else camelize(value)

@@ -1,0 +1,113 @@
+"""Fixtures for the realtime feed: tokens, channel layers, sockets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import pytest
+from django.conf import settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from providers.base import Provider, PublishResult
+from providers.errors import PermanentProviderError
+from providers.platforms import Platform
+from tests.realtime.factories import UserFactory
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def channel_layer_backend(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Run the test on the embedded in-memory layer, and on Redis when it is available."""
+    if request.param == "memory":
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    else:
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                # A fresh prefix: nothing left over from another test can reach this one.
+                "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": f"test-{uuid.uuid4().hex}"},
+            }
+        }
+    return request.param
+
+
+def access_token(
+    user: Any, *, lifetime: timedelta = timedelta(minutes=5), key: str | None = None, **claims: Any
+) -> str:
+    """An access JWT with the claims /auth/login issues; ``claims`` override (None removes one)."""
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=lifetime)
+    payload = {
+        **token.payload,
+        "iss": settings.JWT_ISSUER,
+        "aud": settings.JWT_AUDIENCE,
+        **claims,
+    }
+    payload = {name: value for name, value in payload.items() if value is not None}
+    return jwt.encode(payload, key or settings.JWT_SECRET, algorithm="HS256")
+
+
+@pytest.fixture
+def user() -> Any:
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user() -> Any:
+    return UserFactory()
+
+
+PROGRESS_STEPS = (25, 50, 75)
+RESULT = PublishResult(provider_id="vid-123", url="https://youtu.be/vid-123")
+REFUSAL = PermanentProviderError("The platform refused the upload.", code="provider_rejected")
+
+
+class InstantProvider(Provider):
+    """A platform that publishes at once: progress 25, 50, 75 %, then success or a refusal."""
+
+    platform = Platform.YOUTUBE
+    connect = "oauth"
+    uploads = True
+    fail = False
+
+    def publish(self, *, channel: Any, job: Any, on_progress: Any) -> PublishResult:
+        for percent in PROGRESS_STEPS:
+            on_progress(percent)
+        if self.fail:
+            raise REFUSAL
+        return RESULT
+
+
+@pytest.fixture
+def instant_provider(monkeypatch: pytest.MonkeyPatch) -> InstantProvider:
+    """The upload pipeline's provider seam answers with :class:`InstantProvider` (any thread)."""
+    provider = InstantProvider()
+    monkeypatch.setattr("uploads.services.get_provider", lambda platform: provider)
+    return provider
+
+
+def events_of_a_run(job: Any, *, failed: bool = False) -> list[dict]:
+    """What the owner's sockets receive while the pipeline runs ``job`` on InstantProvider."""
+    updates = [
+        {"type": "job:update", "jobId": str(job.id), "status": "RUNNING", "progress": percent}
+        for percent in PROGRESS_STEPS
+    ]
+    if failed:
+        error = {"code": REFUSAL.code, "message": REFUSAL.message}
+        return [
+            *updates,
+            {"type": "job:failed", "jobId": str(job.id), "status": "FAILED", "error": error},
+        ]
+    result = {"providerId": RESULT.provider_id, "url": RESULT.url}
+    return [
+        *updates,
+        {
+            "type": "job:done",
+            "jobId": str(job.id),
+            "status": "SUCCEEDED",
+            "progress": 100,
+            "result": result,
+        },
+    ]

@@ -1,0 +1,243 @@
+"""``publish_job_event``: the event shapes, after-commit delivery, and delivery from threads."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from celery.contrib.testing.worker import start_worker
+from channels.testing import WebsocketCommunicator
+from django.db import connection, transaction
+
+from gateway.asgi import application
+from gateway.celery import app as celery_app
+from tests.realtime.conftest import access_token, events_of_a_run
+from tests.realtime.factories import JobFactory
+from tests.support.processes import free_port
+from uploads.events import build_job_event, publish_job_event
+from uploads.models import Job, JobStatus
+from uploads.runner import embedded_runner
+from uploads.tasks import run_job_task
+
+
+def _job(**fields: Any) -> Job:
+    return JobFactory.build(**fields)
+
+
+@pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.RUNNING])
+@pytest.mark.parametrize("progress", [1, 42, 99])
+def test_an_active_job_with_progress_is_a_job_update(status, progress):
+    job = _job(status=status, progress=progress)
+
+    assert build_job_event(job) == {
+        "type": "job:update",
+        "jobId": str(job.id),
+        "status": status.value,
+        "progress": progress,
+    }
+
+
+def test_a_succeeded_job_is_job_done_with_its_result_in_camel_case():
+    job = _job(
+        status=JobStatus.SUCCEEDED,
+        progress=100,
+        result={"provider_id": "abc", "url": "https://youtu.be/abc"},
+    )
+
+    assert build_job_event(job) == {
+        "type": "job:done",
+        "jobId": str(job.id),
+        "status": "SUCCEEDED",
+        "progress": 100,
+        "result": {"providerId": "abc", "url": "https://youtu.be/abc"},
+    }
+
+
+def test_a_failed_job_is_job_failed_with_its_error():
+    job = _job(status=JobStatus.FAILED, progress=30, error={"code": "quota", "message": "Full."})
+
+    assert build_job_event(job) == {
+        "type": "job:failed",
+        "jobId": str(job.id),
+        "status": "FAILED",
+        "error": {"code": "quota", "message": "Full."},
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "progress"),
+    [
+        (JobStatus.QUEUED, 0),
+        (JobStatus.RUNNING, 0),
+        (JobStatus.RUNNING, 100),
+        (JobStatus.CANCELED, 0),
+    ],
+)
+def test_states_without_an_event_in_the_contract_publish_nothing(status, progress):
+    assert build_job_event(_job(status=status, progress=progress)) is None
+
+
+# --- delivery ------------------------------------------------------------------------
+# Consumers look users up through database_sync_to_async, which closes the connection of a
+# test-wrapping transaction: these tests commit for real.
+
+
+def _in_thread(target: Any) -> threading.Thread:
+    """Run ``target`` in a new thread, as the in-process runner does, with its own connection."""
+
+    def body() -> None:
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    return thread
+
+
+async def _open(user: Any) -> WebsocketCommunicator:
+    ws = WebsocketCommunicator(application, f"/ws/jobs?token={access_token(user)}")
+    assert await ws.connect() == (True, None)
+    assert (await ws.receive_json_from())["type"] == "auth:ok"
+    return ws
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("channel_layer_backend")
+def test_the_event_leaves_only_when_the_transaction_commits(user):
+    job = JobFactory(user=user)
+    published, commit = threading.Event(), threading.Event()
+
+    def change_job() -> None:
+        with transaction.atomic():
+            Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=40)
+            job.refresh_from_db()
+            publish_job_event(job)
+            published.set()
+            commit.wait(timeout=5)
+
+    async def scenario() -> None:
+        ws = await _open(user)
+        writer = _in_thread(change_job)
+        await asyncio.to_thread(published.wait, 5)
+
+        assert await ws.receive_nothing(timeout=0.3)  # still in the transaction
+        commit.set()
+        assert await ws.receive_json_from() == {
+            "type": "job:update",
+            "jobId": str(job.id),
+            "status": "RUNNING",
+            "progress": 40,
+        }
+        await asyncio.to_thread(writer.join, 5)
+        await ws.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("channel_layer_backend")
+def test_a_rolled_back_change_sends_nothing(user):
+    job = JobFactory(user=user)
+
+    class Abort(Exception):
+        pass
+
+    def change_job_then_fail() -> None:
+        try:
+            with transaction.atomic():
+                Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=40)
+                job.refresh_from_db()
+                publish_job_event(job)
+                raise Abort
+        except Abort:
+            pass
+
+    async def scenario() -> None:
+        ws = await _open(user)
+        writer = _in_thread(change_job_then_fail)
+        await asyncio.to_thread(writer.join, 5)
+
+        assert await ws.receive_nothing(timeout=0.3)
+        await ws.disconnect()
+
+    async_to_sync(scenario)()
+    job.refresh_from_db()
+    assert (job.status, job.progress) == (JobStatus.QUEUED, 0)
+
+
+@pytest.mark.django_db
+def test_an_unreachable_channel_layer_is_logged_and_does_not_fail_the_caller(
+    settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"]},  # nothing listens
+        }
+    }
+    job = JobFactory(status=JobStatus.RUNNING, progress=10)
+
+    with (
+        caplog.at_level(logging.WARNING, logger="uploads.events"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        publish_job_event(job)
+
+    assert [record.getMessage() for record in caplog.records] == ["job event not delivered"]
+    assert caplog.records[0].jobId == str(job.id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_embedded_mode_a_job_run_by_the_in_process_runner_reaches_the_socket(
+    user, settings, instant_provider
+):
+    """The in-memory layer only wakes sockets from their own loop: the send is handed over."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    job = JobFactory(user=user)
+
+    async def scenario() -> None:
+        ws = await _open(user)
+        started = time.monotonic()
+        runner = _in_thread(embedded_runner.run_due_jobs)  # what the runner's thread does
+
+        # Nothing else wakes this loop: a send that was not handed to it would only be seen
+        # when the receive times out.
+        for expected in events_of_a_run(job):
+            assert await ws.receive_json_from(timeout=5) == expected
+        assert time.monotonic() - started < 3
+        await asyncio.to_thread(runner.join, 5)
+        assert await ws.receive_nothing()
+        await ws.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("failed", [False, True], ids=["succeeded", "failed"])
+def test_a_job_run_by_a_celery_worker_reaches_its_owner_in_order_and_no_one_else(
+    user, other_user, instant_provider, failed
+):
+    instant_provider.fail = failed
+    job = JobFactory(user=user)
+
+    async def scenario() -> None:
+        owner, stranger = await _open(user), await _open(other_user)
+        await sync_to_async(run_job_task.delay)(str(job.id))
+
+        for expected in events_of_a_run(job, failed=failed):
+            assert await owner.receive_json_from(timeout=10) == expected
+        assert await owner.receive_nothing(timeout=0.3)
+        assert await stranger.receive_nothing(timeout=0.3)
+        await owner.disconnect()
+        await stranger.disconnect()
+
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        async_to_sync(scenario)()
