@@ -47,8 +47,9 @@ class JWTAuthentication(authentication.JWTAuthentication):
         return user
 
 
-def user_from_access_token(raw_token: str) -> AbstractBaseUser:
-    """The active user of an access JWT, for transports without DRF (WebSockets).
+def authenticate_access_token(raw_token: str) -> tuple[AbstractBaseUser, Token]:
+    """The active user of an access JWT and the validated token, for transports without DRF
+    (WebSockets), checked exactly as ``Authorization: Bearer`` is.
 
     Raises :class:`InvalidToken` for any bad, expired, foreign or revoked token.
     """
@@ -57,4 +58,4 @@ def user_from_access_token(raw_token: str) -> AbstractBaseUser:
         validated = auth.get_validated_token(raw_token.encode())
     except SimpleJWTFailed as exc:
         raise InvalidToken() from exc
-    return auth.get_user(validated)
+    return auth.get_user(validated), validated

@@ -1,8 +1,8 @@
 """Authentication and origin checks for WebSockets.
 
 A socket presents the same access JWT as a REST request, and it is validated by the same code:
-the JWT authentication class configured for DRF (simplejwt's), so signature, expiry, token
-type, ``iss``, ``aud``, the user's existence and ``is_active`` are checked exactly as for
+``core.authentication``, so signature, expiry, token type, ``iss``, ``aud``, the user's
+existence, ``is_active`` and password revocation are checked exactly as for
 ``Authorization: Bearer``.
 """
 
@@ -15,12 +15,9 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.security.websocket import OriginValidator
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.settings import api_settings as drf_settings
-from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.state import token_backend
+
+from core.authentication import InvalidToken, authenticate_access_token
 
 
 class SocketAuthError(Exception):
@@ -34,23 +31,11 @@ class SocketIdentity:
     """When the token stops being accepted (``exp`` plus simplejwt's leeway)."""
 
 
-def _jwt_authentication() -> JWTAuthentication:
-    """The REST API's own JWT authentication class, so sockets accept exactly the same tokens."""
-    for auth_class in drf_settings.DEFAULT_AUTHENTICATION_CLASSES:
-        if issubclass(auth_class, JWTAuthentication):
-            return auth_class()
-    raise ImproperlyConfigured("No JWT authentication class in DEFAULT_AUTHENTICATION_CLASSES.")
-
-
 def authenticate_token(raw_token: str) -> SocketIdentity:
     """Validate an access JWT as the REST API does; raise :class:`SocketAuthError` if refused."""
-    authentication = _jwt_authentication()
     try:
-        token = authentication.get_validated_token(raw_token.encode())
-        user = authentication.get_user(token)
-    # AuthenticationFailed is DRF's: simplejwt's refusals and a custom class's derive from it.
-    # ValidationError: a validly signed token whose subject is not a UUID.
-    except (AuthenticationFailed, TokenError, ValidationError) as exc:
+        user, token = authenticate_access_token(raw_token)
+    except InvalidToken as exc:
         raise SocketAuthError(str(exc)) from exc
     expires_at = datetime.fromtimestamp(token["exp"], tz=UTC) + token_backend.get_leeway()
     return SocketIdentity(user_id=str(user.pk), expires_at=expires_at)

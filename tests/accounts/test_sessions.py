@@ -13,7 +13,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.models import PasswordResetToken
 from accounts.services import InvalidRefreshToken, session_end, session_refresh, session_start
 from accounts.tasks import expired_tokens_purge
-from core.authentication import InvalidToken, user_from_access_token
+from core.authentication import InvalidToken, authenticate_access_token
 from tests.factories import UserFactory
 
 
@@ -46,14 +46,16 @@ def test_two_concurrent_refreshes_of_one_token_yield_one_new_session():
 
 
 @pytest.mark.django_db
-def test_user_from_access_token_accepts_ours_and_refuses_others():
+def test_authenticate_access_token_accepts_ours_and_refuses_others():
     user = UserFactory()
     tokens = session_start(user=user)
 
-    assert user_from_access_token(tokens.access) == user
+    authenticated, token = authenticate_access_token(tokens.access)
+    assert authenticated == user
+    assert token["sub"] == str(user.pk)
     for bad in (tokens.refresh, "garbage", tokens.access[:-2]):
         with pytest.raises(InvalidToken):
-            user_from_access_token(bad)
+            authenticate_access_token(bad)
 
 
 @pytest.mark.django_db

@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from rest_framework import exceptions
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from gateway.asgi import application
@@ -230,29 +228,18 @@ def test_a_refused_token_in_the_auth_message_closes_with_4401_and_nothing_else(u
     run(scenario)
 
 
-class RefuseStaff(JWTAuthentication):
-    """A project-specific JWT class, refusing with DRF's own error like a custom class would."""
-
-    def get_user(self, validated_token: Any) -> Any:
-        user = super().get_user(validated_token)
-        if user.is_staff:
-            raise exceptions.AuthenticationFailed("Staff use the admin.", code="invalid_token")
-        return user
-
-
-def test_sockets_use_the_jwt_class_the_rest_api_is_configured_with(settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_AUTHENTICATION_CLASSES": [f"{__name__}.RefuseStaff"],
-    }
-    staff, creator = UserFactory(is_staff=True), UserFactory()
+def test_a_token_issued_before_a_password_change_is_refused_like_on_the_rest_api():
+    user = UserFactory()
+    token = access_token(user)
+    user.set_password("a-brand-new-Passw0rd!")
+    user.save(update_fields=["password"])
 
     async def scenario():
-        refused = socket(access_token(staff))
+        refused = socket(token)
         assert await refused.connect() == (True, None)
         await assert_closed(refused, 4401)
         await refused.disconnect()
-        accepted = await open_authenticated(access_token(creator))
+        accepted = await open_authenticated(access_token(user))
         await accepted.disconnect()
 
     run(scenario)
