@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.asset_server import QuietHTTPServer
+from tests.fakes.loopback import LoopbackServer
 
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 _READ = 1024 * 1024
@@ -50,68 +50,9 @@ class ChunkPut:
     status: int
 
 
-class FakeYouTubeUpload:
-    """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.sessions: dict[str, Session] = {}
-        self.initiations: list[dict] = []
-        self.puts: list[ChunkPut] = []
-        self.status_queries = 0
-        self.token_requests = 0
-        self.bytes_received = 0  # every body byte that reached the server, kept or not
-        self.initiation_status: int | None = None
-        self.chunk_failures: dict[int, int] = {}  # index of the chunk PUT (0-based) -> status
-        self.chunk_delay = 0.0
-        self._chunk_index = 0
-        self._server: QuietHTTPServer | None = None
-
-    # -- life cycle ----------------------------------------------------------------------
-    def start(self) -> FakeYouTubeUpload:
-        fake = self
-
-        class Handler(_Handler):
-            server_fake = fake
-
-        self._server = QuietHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakeYouTubeUpload:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def session_uri(self, session_id: str) -> str:
-        return f"{self.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id={session_id}"
-
-    # -- what tests look at ------------------------------------------------------------------
-    @property
-    def session(self) -> Session:
-        (only,) = self.sessions.values()
-        return only
-
-    def stored_bytes(self) -> int:
-        return sum(session.stored for session in self.sessions.values())
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_fake: FakeYouTubeUpload
+    fake: FakeYouTubeUpload
 
     def log_message(self, *args: object) -> None:
         pass
@@ -142,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- token endpoint and initiation ------------------------------------------------------
     def do_POST(self) -> None:
-        fake = self.server_fake
+        fake = self.fake
         parts = urlsplit(self.path)
         body = b"".join(self._body_chunks())
         if parts.path == "/token":
@@ -196,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(308)
 
     def do_PUT(self) -> None:
-        fake = self.server_fake
+        fake = self.fake
         upload_id = parse_qs(urlsplit(self.path).query).get("upload_id", [""])[0]
         session = fake.sessions.get(upload_id)
         if session is None:
@@ -240,3 +181,38 @@ class _Handler(BaseHTTPRequestHandler):
         session.sha256 = digest
         session.stored += length
         self._progress(session)
+
+
+class FakeYouTubeUpload(LoopbackServer):
+    """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager)."""
+
+    handler_class = _Handler
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sessions: dict[str, Session] = {}
+        self.initiations: list[dict] = []
+        self.puts: list[ChunkPut] = []
+        self.status_queries = 0
+        self.token_requests = 0
+        self.bytes_received = 0  # every body byte that reached the server, kept or not
+        self.initiation_status: int | None = None
+        self.chunk_failures: dict[int, int] = {}  # index of the chunk PUT (0-based) -> status
+        self.chunk_delay = 0.0
+        self._chunk_index = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    def session_uri(self, session_id: str) -> str:
+        return f"{self.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id={session_id}"
+
+    # -- what tests look at ------------------------------------------------------------------
+    @property
+    def session(self) -> Session:
+        (only,) = self.sessions.values()
+        return only
+
+    def stored_bytes(self) -> int:
+        return sum(session.stored for session in self.sessions.values())
