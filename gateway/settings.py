@@ -256,24 +256,6 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- platforms: every endpoint is a setting so tests and proxies can stand in ----------------
-YOUTUBE_CLIENT_ID = env.str("YOUTUBE_CLIENT_ID", default="")
-YOUTUBE_CLIENT_SECRET = env.str("YOUTUBE_CLIENT_SECRET", default="")
-YOUTUBE_REDIRECT_URI = env.str(
-    "YOUTUBE_REDIRECT_URI", default=f"{PUBLIC_BASE_URL}/oauth2/callback/youtube"
-)
-GOOGLE_OAUTH_AUTH_URL = env.str(
-    "GOOGLE_OAUTH_AUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth"
-)
-GOOGLE_OAUTH_TOKEN_URL = env.str(
-    "GOOGLE_OAUTH_TOKEN_URL", default="https://oauth2.googleapis.com/token"
-)
-GOOGLE_OAUTH_REVOKE_URL = env.str(
-    "GOOGLE_OAUTH_REVOKE_URL", default="https://oauth2.googleapis.com/revoke"
-)
-YOUTUBE_API_URL = env.str("YOUTUBE_API_URL", default="https://www.googleapis.com")
-YOUTUBE_HTTP_TIMEOUT = env.int("YOUTUBE_HTTP_TIMEOUT", default=60)
-
 # --- email ---------------------------------------------------------------------------
 EMAIL_FROM = env.str("EMAIL_FROM", default="Gateway <no-reply@localhost>")
 DEFAULT_FROM_EMAIL = EMAIL_FROM
@@ -356,7 +338,23 @@ if SENTRY_DSN:
         send_default_pii=False,
     )
 
-# --- channels and providers ------------------------------------------------------------
+# --- channels and providers: every endpoint is a setting so tests and proxies can stand in --
+YOUTUBE_CLIENT_ID = env.str("YOUTUBE_CLIENT_ID", default="")
+YOUTUBE_CLIENT_SECRET = env.str("YOUTUBE_CLIENT_SECRET", default="")
+YOUTUBE_REDIRECT_URI = env.str(
+    "YOUTUBE_REDIRECT_URI", default=f"{PUBLIC_BASE_URL}/oauth2/callback/youtube"
+)
+GOOGLE_OAUTH_AUTH_URL = env.str(
+    "GOOGLE_OAUTH_AUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth"
+)
+GOOGLE_OAUTH_TOKEN_URL = env.str(
+    "GOOGLE_OAUTH_TOKEN_URL", default="https://oauth2.googleapis.com/token"
+)
+GOOGLE_OAUTH_REVOKE_URL = env.str(
+    "GOOGLE_OAUTH_REVOKE_URL", default="https://oauth2.googleapis.com/revoke"
+)
+YOUTUBE_API_URL = env.str("YOUTUBE_API_URL", default="https://www.googleapis.com")
+YOUTUBE_HTTP_TIMEOUT = env.int("YOUTUBE_HTTP_TIMEOUT", default=60)
 SOUNDCLOUD_CLIENT_ID = env.str("SOUNDCLOUD_CLIENT_ID", default="")
 SOUNDCLOUD_CLIENT_SECRET = env.str("SOUNDCLOUD_CLIENT_SECRET", default="")
 SOUNDCLOUD_REDIRECT_URI = env.str(
