@@ -43,7 +43,7 @@ run: migrate
 	@if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' .env; then \
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho start --env /dev/null --procfile Procfile --port $(PORT) web worker beat; \
 	else \
-		exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) gateway.asgi:application; \
+		exec $(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) gateway.asgi:application; \
 	fi
 
 test: $(VENV)/.dev

@@ -26,7 +26,7 @@ def console_log() -> Iterator[io.StringIO]:
 def test_log_lines_are_json_carrying_the_request_id(client, console_log):
     request_id = uuid.uuid4().hex
 
-    response = client.get("/no/such/page", HTTP_X_REQUEST_ID=request_id)
+    response = client.get("/no/such/page?code=secret-code", HTTP_X_REQUEST_ID=request_id)
 
     assert response["X-Request-ID"] == request_id
     lines = [json.loads(line) for line in console_log.getvalue().splitlines()]
@@ -34,6 +34,25 @@ def test_log_lines_are_json_carrying_the_request_id(client, console_log):
     assert not_found
     assert not_found[0]["requestId"] == request_id
     assert not_found[0]["level"] == "WARNING"
+    assert not_found[0]["request"] == "/no/such/page"
+    assert "secret-code" not in console_log.getvalue()
+
+
+def test_every_request_gets_one_json_access_line_without_the_query_string(
+    client, console_log, caplog
+):
+    caplog.set_level(logging.INFO, logger="gateway.access")  # the suite logs at WARNING
+
+    response = client.get("/health?token=secret-value")
+
+    lines = [json.loads(line) for line in console_log.getvalue().splitlines()]
+    (access,) = [line for line in lines if line["name"] == "gateway.access"]
+    assert access["message"] == "GET /health 200"
+    assert access["path"] == "/health"
+    assert access["status"] == 200
+    assert access["durationMs"] >= 0
+    assert access["requestId"] == response["X-Request-ID"]
+    assert "secret-value" not in console_log.getvalue()
 
 
 def test_cors_allows_the_frontend_origin_only(client, settings):
