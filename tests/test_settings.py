@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -26,7 +27,7 @@ print(json.dumps({
 """
 
 
-def _settings(**env: str) -> dict:
+def _settings(**env: str | None) -> dict:
     result = run_python(PRINT_SETTINGS, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -64,6 +65,17 @@ def test_environment_wins_over_env_file(tmp_path):
 
     assert loaded["jwt_secret"] == "from-the-environment"
     assert loaded["access_ttl"] == 300  # only in the file, so the file's value is used
+
+
+def test_env_example_is_a_valid_env_file():
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    names = ("DEBUG", "JWT_SECRET", "ENCRYPTION_KEY", "DATABASE_URL", "JWT_ACCESS_TTL")
+
+    loaded = _settings(ENV_FILE=str(example), **dict.fromkeys(names))  # the file's values only
+
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["jwt_secret"] == "change-me-to-a-long-random-string"
+    assert loaded["access_ttl"] == 900
 
 
 @pytest.mark.parametrize("variable", ["JWT_SECRET", "ENCRYPTION_KEY", "DATABASE_URL"])

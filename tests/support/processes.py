@@ -23,14 +23,16 @@ PRODUCTION_ENV = {
 }
 
 
-def child_env(**overrides: str) -> dict[str, str]:
-    """This process's environment without Gateway's variables, plus ``overrides``."""
+def child_env(**overrides: str | None) -> dict[str, str]:
+    """This process's environment without Gateway's variables, plus ``overrides``
+    (``None`` leaves a variable unset)."""
     gateway_vars = {*PRODUCTION_ENV, "REDIS_URL", "SENTRY_DSN", "DJANGO_SETTINGS_MODULE"}
     base = {k: v for k, v in os.environ.items() if k not in gateway_vars}
-    return {**base, **PRODUCTION_ENV, **overrides}
+    merged = {**base, **PRODUCTION_ENV, **overrides}
+    return {k: v for k, v in merged.items() if v is not None}
 
 
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_python(code: str, **env: str | None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -42,7 +44,7 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_manage(*args: str, **env: str | None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
