@@ -17,6 +17,8 @@ from django.conf import settings as s
 print(json.dumps({
     "engine": s.DATABASES["default"]["ENGINE"],
     "conn_max_age": s.DATABASES["default"].get("CONN_MAX_AGE"),
+    "db_name": s.DATABASES["default"]["NAME"],
+    "debug": s.DEBUG,
     "channel_layer": s.CHANNEL_LAYERS["default"]["BACKEND"],
     "cache": s.CACHES["default"]["BACKEND"],
     "broker": s.CELERY_BROKER_URL,
@@ -74,6 +76,8 @@ def test_env_example_is_a_valid_env_file():
     loaded = _settings(ENV_FILE=str(example), **dict.fromkeys(names))  # the file's values only
 
     assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["db_name"] == "gateway"
+    assert loaded["debug"] is False
     assert loaded["jwt_secret"] == "change-me-to-a-long-random-string"
     assert loaded["access_ttl"] == 900
 
