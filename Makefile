@@ -52,6 +52,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	DEBUG=true $(PY) -m mypy
 
 format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .

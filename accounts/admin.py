@@ -12,7 +12,7 @@ from accounts.models import User, UserManager
 from billing.selectors import plan_default
 
 
-class _EmailFormMixin:
+class _EmailFormMixin(forms.ModelForm):
     """Emails are stored lower-cased and unique in any case."""
 
     def clean_email(self) -> str:
@@ -40,7 +40,7 @@ class UserAddForm(_EmailFormMixin, SetUnusablePasswordMixin, BaseUserCreationFor
         self.fields["password2"].required = False
 
 
-class UserChangeForm(_EmailFormMixin, forms.ModelForm):
+class UserChangeForm(_EmailFormMixin):
     """No password field at all: the hash, even masked, never reaches the page."""
 
     class Meta:
@@ -91,7 +91,7 @@ class UserAdmin(BaseUserAdmin):
             obj.plan = plan_default()  # like signup: new users start on the free plan
         super().save_model(request, obj, form, change)
 
-    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> tuple:
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):  # type: ignore[no-untyped-def]
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not self.has_change_permission(request, obj):
             return fieldsets

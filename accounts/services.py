@@ -80,7 +80,7 @@ def user_login(*, email: str, password: str) -> User:
     user = authenticate(email=UserManager.normalize_email(email), password=password)
     if user is None:
         raise InvalidCredentials()
-    update_last_login(None, user)
+    update_last_login(User, user)
     return user
 
 
@@ -153,7 +153,7 @@ def _outstanding_for(raw: str) -> OutstandingToken:
     password last changed is refused.
     """
     try:
-        token = RefreshToken(raw)  # also refuses blacklisted tokens
+        token = RefreshToken(raw)  # type: ignore[arg-type]  # also refuses blacklisted tokens
     except TokenError as exc:
         raise InvalidRefreshToken() from exc
     outstanding = (

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import F
@@ -34,13 +35,13 @@ def plans_seed() -> SeedResult:
             Plan.objects.create(code=code, **spec)
             result.created.append(code)
             continue
-        changed = [name for name, value in spec.items() if getattr(plan, name) != value]
+        changed = {name: value for name, value in spec.items() if getattr(plan, name) != value}
         if not changed:
             result.unchanged.append(code)
             continue
-        for name in changed:
-            setattr(plan, name, spec[name])
-        plan.save(update_fields=changed)
+        for name, value in changed.items():
+            setattr(plan, name, value)
+        plan.save(update_fields=list(changed))
         result.updated.append(code)
     return result
 
@@ -94,7 +95,7 @@ def upload_slot_reserve(*, user: User) -> date:
     return period
 
 
-def upload_slot_release(*, user_id: object, period: date) -> None:
+def upload_slot_release(*, user_id: UUID, period: date) -> None:
     """Give back a slot taken by :func:`upload_slot_reserve` (a job that FAILED or was CANCELED).
 
     The caller guarantees it releases a given job's slot once (it clears the job's period in

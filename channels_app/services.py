@@ -176,9 +176,7 @@ def channel_oauth_start(*, user: User, provider: OAuthProvider) -> OAuthStart:
 def _oauth_state_consume(*, platform: str, state: str) -> OAuthState:
     """Check the signed state and claim its row once; any doubt is ``invalid_state``."""
     try:
-        payload = signing.loads(
-            state, salt=_STATE_SALT, max_age=settings.OAUTH_STATE_TTL.total_seconds()
-        )
+        payload = signing.loads(state, salt=_STATE_SALT, max_age=settings.OAUTH_STATE_TTL)
     except signing.BadSignature as exc:  # includes SignatureExpired
         raise OAuthCallbackError("invalid_state") from exc
     if not isinstance(payload, dict) or payload.get("p") != platform:
@@ -446,8 +444,11 @@ def channel_disconnect(*, channel: Channel) -> None:
     on their own; their ``channel`` becomes null.
     """
     provider = get_provider(channel.platform)
-    revocable = isinstance(provider, OAuthProvider) and provider.supports_revocation
-    if revocable and channel.refresh_token_encrypted:
+    if (
+        isinstance(provider, OAuthProvider)
+        and provider.supports_revocation
+        and channel.refresh_token_encrypted
+    ):
         try:
             refresh_token = channel_refresh_token(channel)
         except crypto.DecryptionError:

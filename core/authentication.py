@@ -8,7 +8,6 @@ token type; this module adds the active-user and password-revocation checks in o
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
@@ -19,6 +18,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts.models import User
+
 
 class InvalidToken(exceptions.AuthenticationFailed):
     default_detail = "The token is invalid or expired."
@@ -26,18 +27,20 @@ class InvalidToken(exceptions.AuthenticationFailed):
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
-    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, Token] | None:
+    # simplejwt annotates these with a TypeVar bound to no argument; no override can match it.
+    def authenticate(  # type: ignore[override]
+        self, request: Request
+    ) -> tuple[AbstractBaseUser, Token] | None:
         try:
             return super().authenticate(request)
         except SimpleJWTFailed as exc:  # includes simplejwt's InvalidToken
             raise InvalidToken() from exc
 
-    def get_user(self, validated_token: Token) -> AbstractBaseUser:
-        user_model = get_user_model()
+    def get_user(self, validated_token: Token) -> AbstractBaseUser:  # type: ignore[override]
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
         try:
-            user = user_model.objects.select_related("plan").get(pk=user_id, is_active=True)
-        except user_model.DoesNotExist as exc:
+            user = User.objects.select_related("plan").get(pk=user_id, is_active=True)
+        except User.DoesNotExist as exc:
             raise InvalidToken() from exc
         except (ValueError, DjangoValidationError) as exc:  # signed, but a malformed subject
             raise InvalidToken() from exc
@@ -59,3 +62,11 @@ def authenticate_access_token(raw_token: str) -> tuple[AbstractBaseUser, Token]:
     except SimpleJWTFailed as exc:
         raise InvalidToken() from exc
     return auth.get_user(validated), validated
+
+
+def authenticated_user(request: Request) -> User:
+    """``request.user`` of a view behind ``IsAuthenticated``, typed as our user model."""
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()
+    return user

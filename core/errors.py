@@ -59,14 +59,17 @@ class ServiceUnavailable(ApplicationError):
     default_code = "service_unavailable"
 
 
+class ApplicationAPIException(exceptions.APIException):
+    """A deliberate answer (e.g. a 503 ``provider_not_configured``), not a crash to report."""
+
+
 def to_api_exception(error: ApplicationError) -> exceptions.APIException:
     """Translate an application error into the DRF exception the formatter understands."""
     if isinstance(error, InvalidInput):
         detail = exceptions.ErrorDetail(error.message, code=error.code)
         return exceptions.ValidationError({error.attr: [detail]} if error.attr else [detail])
-    exc = exceptions.APIException(detail=error.message, code=error.code)
+    exc = ApplicationAPIException(detail=error.message, code=error.code)
     exc.status_code = error.status_code
-    exc.is_application_error = True  # a deliberate answer (e.g. 503), not a crash to report
     return exc
 
 
@@ -80,7 +83,7 @@ class GatewayExceptionHandler(ExceptionHandler):
         return super().convert_known_exceptions(exc)
 
     def report_exception(self, exc: exceptions.APIException, response: Any) -> None:
-        if getattr(exc, "is_application_error", False):
+        if isinstance(exc, ApplicationAPIException):
             return
         super().report_exception(exc, response)
 

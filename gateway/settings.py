@@ -8,6 +8,7 @@ PostgreSQL and Redis. Variables in the environment win over ``.env``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -241,7 +242,7 @@ DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_FORMATTER_CLASS": "core.errors.CamelCaseExceptionFormatter",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Gateway API",
     "DESCRIPTION": "Publish to ten audio and video platforms from one place.",
     "VERSION": "1.0.0",
@@ -298,7 +299,7 @@ X_FRAME_OPTIONS = "DENY"
 # --- logging: JSON lines with the request id ------------------------------------------------
 DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "EXPOSE_HEADER": True}
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {

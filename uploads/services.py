@@ -254,8 +254,7 @@ def jobs_due_ids(*, every_due: bool = False, limit: int = 500) -> list[UUID]:
     )
     if not every_due:
         due = due.filter(Q(updated_at__lt=stale_before) | Q(run_after__gt=F("updated_at")))
-    due = due.order_by("run_after", "created_at").values_list("pk", flat=True)[:limit]
-    ids = list(due)
+    ids = list(due.order_by("run_after", "created_at").values_list("pk", flat=True)[:limit])
     Job.objects.filter(pk__in=ids, status=JobStatus.QUEUED).update(updated_at=now)
     return recovered + ids
 

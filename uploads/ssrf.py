@@ -102,8 +102,8 @@ def resolve_target(url: str) -> FetchTarget:
     if parts.query:
         path = f"{path}?{parts.query}"
     if _is_test_allowance(host, port) and scheme in ("http", "https"):
-        address = str(_resolve(host, port)[0])
-        return FetchTarget(scheme=scheme, host=host, port=port, address=address, path=path)
+        allowed = str(_resolve(host, port)[0])
+        return FetchTarget(scheme=scheme, host=host, port=port, address=allowed, path=path)
     if scheme != "https":
         raise UnsafeAssetUrl("The URL must use https.")
     if host in _BLOCKED_NAMES or host.endswith(".localhost"):

@@ -13,7 +13,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_plan(self, user: User) -> str:
-        return user.plan.code if user.plan_id else FREE
+        return user.plan.code if user.plan is not None else FREE
 
 
 class UserEnvelopeSerializer(serializers.Serializer):

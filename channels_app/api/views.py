@@ -23,6 +23,7 @@ from channels_app.api.serializers import (
     PlatformSerializer,
     RefreshAllSerializer,
 )
+from core.authentication import authenticated_user
 from core.openapi import ErrorResponseSerializer
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class PlatformListView(APIView):
 class ChannelListView(APIView):
     @extend_schema(responses=ChannelSerializer(many=True), tags=["channels"])
     def get(self, request: Request) -> Response:
-        channels = selectors.channel_list(user=request.user)
+        channels = selectors.channel_list(user=authenticated_user(request))
         return Response(ChannelSerializer(channels, many=True).data)
 
 
@@ -70,7 +71,7 @@ class ChannelConnectView(APIView):
     def post(self, request: Request) -> Response:
         data = ConnectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.channel_connect(user=request.user, **data.validated_data)
+        result = services.channel_connect(user=authenticated_user(request), **data.validated_data)
         if isinstance(result, services.OAuthStart):
             return Response(OAuthStartSerializer(result).data)
         return Response(ChannelSerializer(result).data, status=status.HTTP_201_CREATED)
@@ -83,7 +84,7 @@ class ChannelDetailView(APIView):
         tags=["channels"],
     )
     def patch(self, request: Request, channel_id: uuid.UUID) -> Response:
-        channel = selectors.channel_get(user=request.user, channel_id=channel_id)
+        channel = selectors.channel_get(user=authenticated_user(request), channel_id=channel_id)
         data = ChannelUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         channel = services.channel_update(channel=channel, **data.validated_data)
@@ -91,7 +92,7 @@ class ChannelDetailView(APIView):
 
     @extend_schema(responses={204: None, 404: _errors[404]}, tags=["channels"])
     def delete(self, request: Request, channel_id: uuid.UUID) -> Response:
-        channel = selectors.channel_get(user=request.user, channel_id=channel_id)
+        channel = selectors.channel_get(user=authenticated_user(request), channel_id=channel_id)
         services.channel_disconnect(channel=channel)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -104,7 +105,7 @@ class ChannelRefreshView(APIView):
         tags=["channels"],
     )
     def post(self, request: Request, channel_id: uuid.UUID) -> Response:
-        channel = selectors.channel_get(user=request.user, channel_id=channel_id)
+        channel = selectors.channel_get(user=authenticated_user(request), channel_id=channel_id)
         channel = services.channel_refresh(channel=channel)
         return Response(ChannelSerializer(channel).data)
 
@@ -112,7 +113,7 @@ class ChannelRefreshView(APIView):
 class ChannelRefreshAllView(APIView):
     @extend_schema(request=None, responses={202: RefreshAllSerializer}, tags=["channels"])
     def post(self, request: Request) -> Response:
-        queued = services.channels_refresh_all(user=request.user)
+        queued = services.channels_refresh_all(user=authenticated_user(request))
         return Response(RefreshAllSerializer({"queued": queued}).data, status=202)
 
 

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.authentication import authenticated_user
 from core.errors import ApplicationError, error_body
 from core.pagination import PageNumberPagination
 from uploads import selectors, services
@@ -39,7 +40,7 @@ class UploadView(APIView):
         data = UploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         accepted = services.job_create(
-            user=request.user,
+            user=authenticated_user(request),
             idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
             **data.validated_data,
         )
@@ -55,14 +56,14 @@ class PresignView(APIView):
     def post(self, request: Request) -> Response:
         data = PresignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        presigned = services.asset_presign(user=request.user, **data.validated_data)
+        presigned = services.asset_presign(user=authenticated_user(request), **data.validated_data)
         return Response(PresignOutputSerializer(presigned).data)
 
 
 class JobStatusView(APIView):
     @extend_schema(responses={200: JobSerializer}, summary="One job")
     def get(self, request: Request, job_id: UUID) -> Response:
-        job = selectors.job_get(user=request.user, job_id=job_id)
+        job = selectors.job_get(user=authenticated_user(request), job_id=job_id)
         return Response(JobSerializer(job).data)
 
 
@@ -82,7 +83,7 @@ class JobListView(APIView):
         query = JobListQuerySerializer(data=underscoreize(request.query_params.dict()))
         query.is_valid(raise_exception=True)
         filters = {k: v for k, v in query.validated_data.items() if k != "page"}
-        jobs = selectors.job_list(user=request.user, **filters)
+        jobs = selectors.job_list(user=authenticated_user(request), **filters)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(JobSerializer(page, many=True).data)
@@ -91,14 +92,18 @@ class JobListView(APIView):
 class JobCancelView(APIView):
     @extend_schema(request=None, responses={200: JobSerializer}, summary="Cancel a queued job")
     def post(self, request: Request, job_id: UUID) -> Response:
-        job = services.job_cancel(job=selectors.job_get(user=request.user, job_id=job_id))
+        job = services.job_cancel(
+            job=selectors.job_get(user=authenticated_user(request), job_id=job_id)
+        )
         return Response(JobSerializer(job).data)
 
 
 class JobRetryView(APIView):
     @extend_schema(request=None, responses={202: JobSerializer}, summary="Queue a failed job again")
     def post(self, request: Request, job_id: UUID) -> Response:
-        job = services.job_retry(job=selectors.job_get(user=request.user, job_id=job_id))
+        job = services.job_retry(
+            job=selectors.job_get(user=authenticated_user(request), job_id=job_id)
+        )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
