@@ -1,15 +1,22 @@
+import math
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, SetUnusablePasswordMixin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from rest_framework.exceptions import Throttled
 from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User, UserManager
 from billing.selectors import plan_default
+from core.throttles import LoginFailureGuard
 
 
 class _EmailFormMixin(forms.ModelForm):
@@ -105,6 +112,24 @@ class UserAdmin(BaseUserAdmin):
         return format_html('{} &middot; <a href="{}">Set a new password</a>', state, url)
 
 
+class ThrottledAdminLoginForm(AdminAuthenticationForm):
+    """The admin's login counts failures against the same limits as ``POST /auth/login``."""
+
+    def clean(self) -> dict[str, Any]:
+        if self.request is None:  # the admin always passes its request
+            return super().clean()
+        email = UserManager.normalize_email(self.data.get("username"))
+        try:
+            with LoginFailureGuard(email=email, request=self.request, failure=ValidationError):
+                return super().clean()
+        except Throttled as exc:
+            minutes = math.ceil((getattr(exc, "wait", None) or 60) / 60)
+            raise ValidationError(
+                f"Too many failed logins. Try again in {minutes} minutes.", code="throttled"
+            ) from exc
+
+
+admin.site.login_form = ThrottledAdminLoginForm
 admin.site.unregister(OutstandingToken)
 
 

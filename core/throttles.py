@@ -35,6 +35,7 @@ from billing.plans import DEFAULT_PLANS, FREE
 from gateway.env import Rate
 
 if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
+    from django.http import HttpRequest
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
@@ -97,14 +98,14 @@ class SlidingWindow:
         return f"{_KEY_PREFIX}:{self.scope}:{self.rate.limit}/{self.rate.period}:{ident}:{window}"
 
 
-def client_ident(request: Request) -> str:
+def client_ident(request: Request | HttpRequest) -> str:
     """The client's address for rate limits.
 
     ``REMOTE_ADDR``, or with ``TRUSTED_PROXY_COUNT`` = n the address the n-th proxy from us
     saw (X-Forwarded-For is otherwise client-controlled, so it is never trusted blindly).
     IPv6 clients are grouped by /64, the block one subscriber usually holds.
     """
-    address = BaseThrottle().get_ident(request)
+    address = BaseThrottle().get_ident(request)  # type: ignore[arg-type]  # reads META only
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -187,7 +188,7 @@ class LoginFailureGuard:
     concurrent guesses from all slipping past the limit.
     """
 
-    def __init__(self, *, email: str, request: Request, failure: type[BaseException]):
+    def __init__(self, *, email: str, request: Request | HttpRequest, failure: type[BaseException]):
         self.failure = failure
         self._checks = [
             (SlidingWindow("login-account", settings.LOGIN_LIMIT_PER_ACCOUNT), _digest(email)),

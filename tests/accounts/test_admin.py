@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -10,6 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from accounts.models import User
 from accounts.services import operators_bootstrap, session_start
 from billing.models import Plan
+from gateway.env import Rate
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +187,25 @@ def test_the_viewers_group_holds_exactly_the_view_permissions():
     assert "accounts.view_user" in granted
     assert "billing.view_plan" in granted
     assert (viewer.is_staff, viewer.is_superuser) == (True, False)
+
+
+def test_the_admin_login_is_limited_like_the_api_login(settings):
+    settings.LOGIN_LIMIT_PER_ACCOUNT = Rate(limit=2, period=900)
+    operators_bootstrap(admin_email="", viewer_email="viewer@example.com")
+    client = Client()
+    for _ in range(2):
+        wrong = client.post(
+            "/admin/login/", {"username": "viewer@example.com", "password": "wrong-password"}
+        )
+        assert wrong.status_code == 200
+        assert "Too many failed logins" not in wrong.content.decode()
+
+    refused = client.post(
+        "/admin/login/", {"username": "VIEWER@example.com", "password": DEFAULT_PASSWORD}
+    )
+
+    assert refused.status_code == 200
+    assert re.search(
+        r"Too many failed logins\. Try again in \d+ minutes\.", refused.content.decode()
+    )
+    assert "_auth_user_id" not in client.session
