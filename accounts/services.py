@@ -25,6 +25,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from accounts.models import PasswordResetToken, User, UserManager
 from billing.selectors import plan_default
 from core.errors import InvalidInput, NotAuthenticated
+from core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ def password_reset_request(*, email: str) -> None:
     """
     from accounts.tasks import password_reset_email_send  # tasks import this module
 
-    password_reset_email_send.delay(UserManager.normalize_email(email))
+    enqueue(password_reset_email_send, UserManager.normalize_email(email))
 
 
 def password_reset_start(*, email: str) -> PasswordResetToken | None:

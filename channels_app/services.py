@@ -31,6 +31,7 @@ from core.errors import (
     NotFound,
     ServiceUnavailable,
 )
+from core.tasks import enqueue
 from providers.base import AccountSnapshot, ManualProvider, OAuthProvider, Provider
 from providers.errors import GrantRevokedError, ProviderError, TransientProviderError
 from providers.oauth import new_code_verifier
@@ -104,6 +105,12 @@ def channel_connect_manual(
             status=ChannelStatus.ACTIVE if listing_id else ChannelStatus.PENDING,
             meta=provider.meta_for(listing_id),
         )
+
+
+class ProviderUnavailable(ServiceUnavailable):
+    """The platform did not answer (timeout, 5xx, 429): worth trying again later."""
+
+    default_code = "provider_unavailable"
 
 
 # --- OAuth platforms -----------------------------------------------------------------------
@@ -355,9 +362,7 @@ def channel_refresh(*, channel: Channel) -> Channel:
             channel.save(update_fields=["status", "updated_at"])
             return channel
         except TransientProviderError as exc:
-            raise ServiceUnavailable(
-                f"{provider.name} did not answer; try again later.", code="provider_unavailable"
-            ) from exc
+            raise ProviderUnavailable(f"{provider.name} did not answer; try again later.") from exc
         except ProviderError as exc:
             logger.warning("channel %s: refresh refused: %s", channel.pk, exc.code)
             channel.status = ChannelStatus.ERROR
@@ -383,7 +388,7 @@ def _enqueue_refreshes(channel_ids: list[uuid.UUID]) -> None:
 
     def send() -> None:
         for channel_id in channel_ids:
-            channel_refresh_task.delay(str(channel_id))
+            enqueue(channel_refresh_task, str(channel_id))
 
     transaction.on_commit(send)
 

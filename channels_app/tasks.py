@@ -8,13 +8,12 @@ from celery import shared_task
 
 from channels_app import services
 from channels_app.models import Channel
-from core.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    autoretry_for=(ServiceUnavailable,),
+    autoretry_for=(services.ProviderUnavailable,),
     retry_backoff=60,
     retry_backoff_max=3600,
     retry_jitter=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from core.redis import get_redis
+from gateway.celery import app as celery_app
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,3 +44,14 @@ def api_client() -> APIClient:
 
 # Fakes of external platforms, available to every test module as fixtures.
 pytest_plugins = ["tests.fakes.google", "tests.fakes.soundcloud"]
+
+
+@pytest.fixture
+def celery_eager() -> Iterator[None]:
+    """Run ``.delay()`` in-process even when a Redis broker is configured."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous

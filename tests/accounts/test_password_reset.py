@@ -40,6 +40,18 @@ def _assert_nothing_changed(user, password_hash):
     assert not BlacklistedToken.objects.exists()
 
 
+def test_forgot_password_answers_202_even_when_the_mail_server_is_down(api_client, settings):
+    UserFactory(email="ada@example.com")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+
+    known = _forgot(api_client, "ada@example.com")
+    unknown = _forgot(api_client, "nobody@example.com")
+
+    assert (known.status_code, known.json()) == (202, {})
+    assert (unknown.status_code, unknown.json()) == (202, {})
+
+
 def test_forgot_password_answers_the_same_for_unknown_emails_and_sends_nothing(api_client):
     UserFactory(email="ada@example.com")
 

@@ -6,7 +6,6 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from billing.models import Plan
 from billing.services import plans_seed
-from gateway.celery import app as celery_app
 from tests.channels.factories import UserFactory
 
 
@@ -39,14 +38,3 @@ def client_for():
 @pytest.fixture
 def api(client_for, user) -> APIClient:
     return client_for(user)
-
-
-@pytest.fixture
-def celery_eager():
-    """Run ``.delay()`` in-process even when a Redis broker is configured."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = previous

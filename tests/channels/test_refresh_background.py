@@ -12,7 +12,7 @@ from django.utils import timezone
 from channels_app import tasks
 from channels_app.models import Channel, ChannelStatus, OAuthState
 from tests.channels.factories import ChannelFactory, UserFactory
-from tests.fakes.google import CLIENT_ID, youtube_channel
+from tests.fakes.google import CLIENT_ID, google_api_error, youtube_channel
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,25 @@ def test_refresh_all_queues_one_task_per_channel_and_they_run(
     assert youtube.display_name == "a@gmail.com tube"
     assert youtube.last_refreshed_at is not None
     assert Channel.objects.get(pk=theirs.pk).last_refreshed_at is None
+
+
+def test_refresh_all_answers_202_when_a_platform_is_down(
+    api, user, youtube_channel_of, fake_google, celery_eager, django_capture_on_commit_callbacks
+):
+    channel = youtube_channel_of(user, "a@gmail.com")
+    before = Channel.objects.values().get(pk=channel.pk)
+    fake_google.route(
+        "GET",
+        "/youtube/v3/channels",
+        lambda request: google_api_error(503, "backendError", "Backend Error", "UNAVAILABLE"),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/channels/refresh-all")
+
+    assert response.status_code == 202
+    assert response.json() == {"queued": 1}
+    assert Channel.objects.values().get(pk=channel.pk) == before
 
 
 def test_the_refresh_task_is_idempotent_and_ignores_deleted_channels(user, youtube_channel_of):
