@@ -316,8 +316,15 @@ def _stored_refresh_token(channel: Channel) -> str | None:
 
 
 def channel_credentials(channel: Channel) -> Credentials:
-    """Google credentials for a YouTube channel's stored grant (access token minted on use)."""
-    return youtube_credentials(channel_refresh_token(channel))
+    """Google credentials for a YouTube channel's stored grant (access token minted on use).
+
+    Raises ``GrantRevokedError`` when there is no usable grant, so the upload pipeline fails
+    the job and marks the channel NEEDS_REAUTH, as for a grant Google revoked.
+    """
+    refresh_token = _stored_refresh_token(channel)
+    if refresh_token is None:
+        raise GrantRevokedError("The channel has no usable grant.", code="grant_revoked")
+    return youtube_credentials(refresh_token)
 
 
 def channel_mark_needs_reauth(*, channel: Channel) -> None:

@@ -164,6 +164,25 @@ def test_a_revoked_grant_fails_the_job_and_marks_the_channel_needs_reauth(
     assert fake_youtube.bytes_received == 0
 
 
+def test_a_stored_grant_that_does_not_decrypt_fails_the_job_and_needs_reauth(
+    channel, asset, fake_youtube
+):
+    version, key_id, payload = channel.refresh_token_encrypted.split(".")
+    channel.refresh_token_encrypted = f"{version}.{key_id}.{payload[::-1]}"
+    channel.save(update_fields=["refresh_token_encrypted"])
+    job = _job(channel, asset)
+
+    outcome = run_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    channel.refresh_from_db()
+    assert outcome.status == JobStatus.FAILED
+    assert job.error == {"code": "grant_revoked", "message": "The channel has no usable grant."}
+    assert channel.status == ChannelStatus.NEEDS_REAUTH
+    assert _usage(channel.user) == 0
+    assert fake_youtube.initiations == []
+
+
 def test_a_permanent_400_fails_at_once_without_retry(channel, asset, fake_youtube):
     fake_youtube.initiation_status = 400
     job = _job(channel, asset)
