@@ -110,6 +110,11 @@ def job_run_after(*, platform: str, scheduled_at: datetime | None) -> datetime |
     return scheduled_at
 
 
+def _ensure_channel_active(channel: Channel | None) -> None:
+    if channel is None or channel.status != ChannelStatus.ACTIVE:
+        raise Conflict("The channel is not active; reconnect it first.", code="channel_not_active")
+
+
 def _job_check(
     *,
     user: User,
@@ -131,8 +136,7 @@ def _job_check(
             f"{provider.name} does not take uploads through the gateway.",
             code="upload_unsupported",
         )
-    if channel.status != ChannelStatus.ACTIVE:
-        raise Conflict("The channel is not active; reconnect it first.", code="channel_not_active")
+    _ensure_channel_active(channel)
     if not 1 <= len(title) <= provider.title_max_length:
         raise InvalidInput(
             f"{provider.name} titles are 1 to {provider.title_max_length} characters.",
@@ -483,6 +487,7 @@ def job_retry(*, job: Job) -> Job:
     kept so the upload resumes where it stopped)."""
     if job.status != JobStatus.FAILED:
         raise Conflict("Only a failed job can be retried.", code="job_not_retryable")
+    _ensure_channel_active(job.channel)
     with transaction.atomic():
         period = upload_slot_reserve(user=job.user)
         retried = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(

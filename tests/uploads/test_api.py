@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Plan, PlanUsage
-from channels_app.models import ChannelStatus
+from channels_app.models import Channel, ChannelStatus
 from channels_app.services import channel_disconnect
 from tests.uploads.factories import ChannelFactory, JobFactory, UserFactory
 from uploads.models import Job, JobStatus
@@ -289,6 +289,26 @@ def test_a_retry_over_quota_is_403_and_changes_nothing(auth_client, channel, dis
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert PlanUsage.objects.get().uploads == 2
+
+
+@pytest.mark.parametrize("disconnected", [False, True])
+def test_a_retry_on_a_channel_that_is_not_active_is_409_and_changes_nothing(
+    auth_client, channel, dispatched, disconnected
+):
+    job = JobFactory(channel=channel, status=JobStatus.FAILED, quota_period=None)
+    if disconnected:
+        channel.delete()
+    else:
+        Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_REAUTH)
+
+    response = auth_client.post(f"/api/v1/jobs/{job.pk}/retry")
+
+    assert response.status_code == 409
+    assert _codes(response) == ["channel_not_active"]
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert not PlanUsage.objects.filter(uploads__gt=0).exists()
+    assert dispatched == []
 
 
 def test_only_a_failed_job_can_be_retried(auth_client, channel):
