@@ -6,10 +6,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db.models import QuerySet, Sum
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from core.errors import NotFound
 from uploads.models import Job, StoredAsset
+from uploads.storage import get_storage
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -43,7 +46,15 @@ def job_list(
 
 
 def storage_used_bytes(*, user: User) -> int:
-    """Bytes reserved by the user's presigned uploads (finished or not): the storage figure
-    of the plan limit and of the metrics."""
-    total = StoredAsset.objects.filter(user=user).aggregate(total=Sum("size_bytes"))["total"]
+    """Bytes held or reserved by the user's presigned uploads: the storage figure of the plan
+    limit and of the metrics.
+
+    Where the storage sees uploads arrive (local), a presign whose URL expired without its
+    file stops counting; an S3 presign is counted from the moment it is handed out.
+    """
+    assets = StoredAsset.objects.filter(user=user)
+    if get_storage().confirms_uploads:
+        unexpired = timezone.now() - settings.PRESIGN_TTL
+        assets = assets.filter(Q(uploaded_at__isnull=False) | Q(created_at__gt=unexpired))
+    total = assets.aggregate(total=Sum("size_bytes"))["total"]
     return int(total or 0)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, ClassVar
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from django.conf import settings
@@ -55,6 +55,9 @@ class InvalidUploadToken(Exception):
 
 
 class Storage:
+    confirms_uploads: ClassVar[bool] = False
+    """Whether Gateway sees each presigned PUT arrive (and so knows an unused presign)."""
+
     def presign_put(self, *, key: str, content_type: str, size_bytes: int) -> PresignedPut:
         raise NotImplementedError
 
@@ -73,6 +76,8 @@ class Storage:
 
 
 class LocalStorage(Storage):
+    confirms_uploads = True  # the signed PUT is our own endpoint
+
     def __init__(self, root: Path) -> None:
         self.root = root
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.uploads.factories import UserFactory
 from uploads.models import Job, JobStatus, StoredAsset
@@ -110,6 +111,16 @@ def test_presign_refuses_what_exceeds_the_plans_storage(auth_client):
     assert response.status_code == 403
     assert response.json()["errors"][0]["code"] == "storage_limit_reached"
     assert StoredAsset.objects.count() == 1
+
+
+def test_an_expired_presign_whose_file_never_came_frees_its_storage(auth_client, settings):
+    assert _presign(auth_client, sizeBytes=1024**3 - 1000).status_code == 200
+    StoredAsset.objects.update(created_at=timezone.now() - settings.PRESIGN_TTL)
+
+    response = _presign(auth_client, sizeBytes=1024**3 - 1000)
+
+    assert response.status_code == 200
+    assert storage_used_bytes(user=StoredAsset.objects.first().user) == 1024**3 - 1000
 
 
 def test_a_body_of_another_size_is_refused_and_not_kept(auth_client, media_root):
