@@ -1,7 +1,8 @@
 """One JSON access-log line per HTTP request, carrying the request id like every other line.
 
 Replaces daphne's plain-text access log (the servers run with ``-v 0``). The query string is
-left out on purpose: it can hold tokens (``/ws/jobs?token=``, OAuth ``code`` and ``state``).
+left out on purpose: it can hold tokens (``/ws/jobs?token=``, OAuth ``code`` and ``state``),
+and credentials in paths are redacted (``core.log_filters.loggable_path``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
+
+from core.log_filters import loggable_path
 
 logger = logging.getLogger("gateway.access")
 
@@ -43,14 +46,15 @@ class AccessLogMiddleware:
 
 
 def _log(request: HttpRequest, response: HttpResponseBase, started: float) -> None:
+    path = loggable_path(request.path)
     logger.info(
         "%s %s %s",
         request.method,
-        request.path,
+        path,
         response.status_code,
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": path,
             "status": response.status_code,
             "durationMs": round((time.perf_counter() - started) * 1000, 1),
         },

@@ -1,16 +1,30 @@
-"""Logging filters that keep secrets out of log lines."""
+"""Keeping secrets out of log lines."""
 
 from __future__ import annotations
 
 import logging
+import re
+
+# Paths whose last segment is a credential: the signed PUT of embedded storage.
+_CREDENTIAL_PATHS = re.compile(r"^(/api/v1/upload/blob/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """``path`` with any credential it carries replaced by ``<redacted>``."""
+    return _CREDENTIAL_PATHS.sub(r"\1<redacted>", path)
 
 
 class RequestPathOnly(logging.Filter):
-    """Django attaches the request object to its log records (``django.request``), and its text
-    form includes the query string, which can carry OAuth codes or tokens: keep the path only."""
+    """Django's request log records (``django.request``: "Not Found: /path") carry the path in
+    their message and the request object, whose text form includes the query string (OAuth
+    codes, tokens): keep the path only, redacted like every path we log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
         if request is not None and not isinstance(request, str):
-            record.request = getattr(request, "path", "")
+            record.request = loggable_path(getattr(request, "path", ""))
+            if isinstance(record.args, tuple):
+                record.args = tuple(
+                    loggable_path(arg) if isinstance(arg, str) else arg for arg in record.args
+                )
         return True

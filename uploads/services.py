@@ -584,6 +584,9 @@ def asset_receive(*, token: str, content_type: str, chunks: Iterator[bytes]) -> 
     asset = StoredAsset.objects.filter(key=signed.key).first()
     if asset is None:
         raise InvalidUploadToken("unknown upload")
+    if asset.uploaded_at is not None:
+        # An upload URL is single-use: a file jobs may already point at is never replaced.
+        raise Conflict("This upload URL was already used.", code="already_uploaded")
     if content_type.split(";", 1)[0].strip().lower() != signed.content_type:
         raise InvalidInput("Content-Type differs from the presigned one.", code="invalid")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -121,6 +122,23 @@ def test_an_expired_presign_whose_file_never_came_frees_its_storage(auth_client,
 
     assert response.status_code == 200
     assert storage_used_bytes(user=StoredAsset.objects.first().user) == 1024**3 - 1000
+
+
+def test_an_upload_url_works_once_and_never_reaches_the_logs(auth_client, media_root, caplog):
+    presigned = _presign(auth_client, sizeBytes=3).json()
+    token = presigned["uploadUrl"].rsplit("/", 1)[1]
+    assert _put(presigned["uploadUrl"], b"abc").status_code == 200
+
+    with caplog.at_level(logging.INFO):
+        again = _put(presigned["uploadUrl"], b"xyz")
+
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["code"] == "already_uploaded"
+    assert (media_root / StoredAsset.objects.get().key).read_bytes() == b"abc"
+    formatted = [logging.Formatter().format(record) for record in caplog.records]
+    formatted += [str(getattr(record, "request", "")) for record in caplog.records]
+    assert any("/api/v1/upload/blob/<redacted>" in line for line in formatted)
+    assert not any(token in line for line in formatted)
 
 
 def test_a_body_of_another_size_is_refused_and_not_kept(auth_client, media_root):
