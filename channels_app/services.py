@@ -364,30 +364,42 @@ def channel_refresh(*, channel: Channel) -> Channel:
             return channel
         try:
             account = provider.fetch_account(refresh_token=refresh_token)
-        except GrantRevokedError:
-            channel.status = ChannelStatus.NEEDS_REAUTH
-            channel.save(update_fields=["status", "updated_at"])
-            return channel
-        except TransientProviderError as exc:
-            raise ProviderUnavailable(f"{provider.name} did not answer; try again later.") from exc
         except ProviderError as exc:
-            logger.warning("channel %s: refresh refused: %s", channel.pk, exc.code)
-            channel.status = ChannelStatus.ERROR
-            channel.meta = {**channel.meta, "error": {"code": exc.code, "message": exc.message}}
-            channel.save(update_fields=["status", "meta", "updated_at"])
-            return channel
-        channel.display_name = account.display_name[:200]
-        channel.meta = account.meta
-        channel.status = ChannelStatus.ACTIVE
-        channel.last_refreshed_at = timezone.now()
-        update_fields = ["display_name", "meta", "status", "last_refreshed_at", "updated_at"]
-        if account.refresh_token and account.refresh_token != refresh_token:
-            channel.refresh_token_encrypted = crypto.encrypt(
-                account.refresh_token, associated_data=str(channel.id)
+            # The platform may have traded a single-use refresh token before failing.
+            _keep_rotated_grant(channel, exc.rotated_refresh_token)
+            if isinstance(exc, GrantRevokedError):
+                channel.status = ChannelStatus.NEEDS_REAUTH
+                channel.save(update_fields=["status", "updated_at"])
+                return channel
+            if not isinstance(exc, TransientProviderError):
+                logger.warning("channel %s: refresh refused: %s", channel.pk, exc.code)
+                channel.status = ChannelStatus.ERROR
+                channel.meta = {**channel.meta, "error": {"code": exc.code, "message": exc.message}}
+                channel.save(update_fields=["status", "meta", "updated_at"])
+                return channel
+            unavailable = exc
+        else:
+            channel.display_name = account.display_name[:200]
+            channel.meta = account.meta
+            channel.status = ChannelStatus.ACTIVE
+            channel.last_refreshed_at = timezone.now()
+            channel.save(
+                update_fields=["display_name", "meta", "status", "last_refreshed_at", "updated_at"]
             )
-            update_fields.append("refresh_token_encrypted")
-        channel.save(update_fields=update_fields)
-        return channel
+            _keep_rotated_grant(channel, account.refresh_token)
+            return channel
+    # Raised after the commit, so a rotated token stored above survives the 503.
+    raise ProviderUnavailable(f"{provider.name} did not answer; try again later.") from unavailable
+
+
+def _keep_rotated_grant(channel: Channel, refresh_token: str | None) -> None:
+    """Keep a refresh token the platform issued in place of the stored one (rotation)."""
+    if not refresh_token:
+        return
+    if refresh_token == _stored_refresh_token(channel):
+        return
+    channel.refresh_token_encrypted = crypto.encrypt(refresh_token, associated_data=str(channel.id))
+    channel.save(update_fields=["refresh_token_encrypted", "updated_at"])
 
 
 def _enqueue_refreshes(channel_ids: list[uuid.UUID]) -> None:

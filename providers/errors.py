@@ -13,6 +13,9 @@ class ProviderError(Exception):
         self.message = message
         self.code = code
         self.status = status
+        # Set when the platform already rotated a single-use refresh token before the failure:
+        # the caller must store it, or the grant is lost with the old, spent token.
+        self.rotated_refresh_token: str | None = None
 
 
 class TransientProviderError(ProviderError):

@@ -21,6 +21,7 @@ from providers.base import AccountSnapshot, OAuthProvider
 from providers.errors import (
     GrantRevokedError,
     PermanentProviderError,
+    ProviderError,
     TransientProviderError,
 )
 from providers.oauth import code_challenge
@@ -114,9 +115,12 @@ class SoundCloudProvider(OAuthProvider):
                 client_secret=settings.SOUNDCLOUD_CLIENT_SECRET,
                 timeout=settings.PROVIDER_HTTP_TIMEOUT,
             )
-        return snapshot_from_me(
-            self._me(token["access_token"]), refresh_token=token.get("refresh_token")
-        )
+        rotated = token.get("refresh_token")
+        try:
+            return snapshot_from_me(self._me(token["access_token"]), refresh_token=rotated)
+        except ProviderError as exc:
+            exc.rotated_refresh_token = rotated  # the old token is spent now
+            raise
 
     def _me(self, access_token: str) -> dict[str, Any]:
         try:
@@ -138,4 +142,12 @@ class SoundCloudProvider(OAuthProvider):
                 f"SoundCloud refused to read the profile ({response.status_code}).",
                 status=response.status_code,
             )
-        return response.json()
+        try:
+            me = response.json()
+        except ValueError as exc:
+            raise PermanentProviderError(
+                "SoundCloud's profile was not JSON.", code="bad_response"
+            ) from exc
+        if not isinstance(me, dict) or "id" not in me:
+            raise PermanentProviderError("SoundCloud's profile has no id.", code="bad_response")
+        return me

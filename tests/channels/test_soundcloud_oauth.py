@@ -7,6 +7,7 @@ import pytest
 from channels_app.models import Channel, ChannelStatus
 from channels_app.services import channel_refresh_token
 from tests.channels.flows import follow_to_gateway, frontend_query, start_oauth
+from tests.fakes.http import FakeResponse
 from tests.fakes.soundcloud import soundcloud_user
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,30 @@ def test_refresh_stores_the_rotated_single_use_refresh_token(api, user, soundclo
     assert soundcloud.live_refresh_tokens() == [second]
     # The next refresh works with the new token (the old one is spent at SoundCloud).
     assert api.post(f"/api/v1/channels/{channel.id}/refresh").json()["status"] == "ACTIVE"
+
+
+def test_a_profile_outage_after_rotation_keeps_the_new_single_use_token(api, user, soundcloud):
+    connect_soundcloud(api, soundcloud)
+    channel = Channel.objects.get(user=user)
+    soundcloud.route("GET", "/me", lambda request: FakeResponse(503, "busy"))
+
+    response = api.post(f"/api/v1/channels/{channel.id}/refresh")
+
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["code"] == "provider_unavailable"
+    stored = channel_refresh_token(Channel.objects.get(pk=channel.pk))
+    assert soundcloud.live_refresh_tokens() == [stored]  # the rotated one, not the spent one
+    soundcloud.route("GET", "/me", soundcloud.handle_me)
+    assert api.post(f"/api/v1/channels/{channel.id}/refresh").json()["status"] == "ACTIVE"
+
+
+def test_a_malformed_profile_is_an_error_redirect_not_a_crash(api, user, soundcloud):
+    soundcloud.route("GET", "/me", lambda request: FakeResponse(200, "<html>oops</html>"))
+
+    response = connect_soundcloud(api, soundcloud)
+
+    assert frontend_query(response) == {"error": "bad_response"}
+    assert not Channel.objects.exists()
 
 
 def test_a_revoked_grant_is_needs_reauth(api, user, soundcloud):
