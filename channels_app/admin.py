@@ -6,7 +6,6 @@ from django.http import HttpRequest
 
 from channels_app.models import Channel
 from channels_app.services import channel_refresh
-from core.crypto import DecryptionError
 from core.errors import ApplicationError
 
 
@@ -45,7 +44,7 @@ class ChannelAdmin(admin.ModelAdmin):
         for channel in queryset:
             try:
                 channel_refresh(channel=channel)
-            except (ApplicationError, DecryptionError):
+            except ApplicationError:
                 failed += 1
             else:
                 refreshed += 1

@@ -121,7 +121,6 @@ class ManualProvider(Provider):
     id_example: ClassVar[str] = ""
     listing_url_template: ClassVar[str] = ""
     submission_url: ClassVar[str] = ""
-    feed_directory: ClassVar[bool] = True
     """Whether the platform lists podcasts by reading their RSS feed."""
 
     def normalize_listing_id(self, value: str) -> str:

@@ -6,13 +6,10 @@ from __future__ import annotations
 class ProviderError(Exception):
     """A platform call failed. ``code`` is stable and safe to show; ``message`` is human."""
 
-    retryable: bool = False
-
-    def __init__(self, message: str, *, code: str = "provider_error", status: int | None = None):
+    def __init__(self, message: str, *, code: str = "provider_error"):
         super().__init__(message)
         self.message = message
         self.code = code
-        self.status = status
         # Set when the platform already rotated a single-use refresh token before the failure:
         # the caller must store it, or the grant is lost with the old, spent token.
         self.rotated_refresh_token: str | None = None
@@ -20,8 +17,6 @@ class ProviderError(Exception):
 
 class TransientProviderError(ProviderError):
     """Worth retrying later: timeouts, connection resets, HTTP 429 and 5xx."""
-
-    retryable = True
 
 
 class PermanentProviderError(ProviderError):

@@ -15,7 +15,6 @@ _RESERVED = {"search", "upload", "dashboard", "trending", "login", "signup", "ab
 class AudiomackProvider(ManualProvider):
     platform = Platform.AUDIOMACK
     media_types = ("audio",)
-    feed_directory = False
     id_patterns = (
         re.compile(r"@?(?P<id>[a-z0-9][a-z0-9_-]{1,79})", re.IGNORECASE),
         re.compile(

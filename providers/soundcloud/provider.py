@@ -134,13 +134,10 @@ class SoundCloudProvider(OAuthProvider):
         if response.status_code == 401:
             raise GrantRevokedError("SoundCloud no longer accepts this grant.")
         if response.status_code == 429 or response.status_code >= 500:
-            raise TransientProviderError(
-                f"SoundCloud answered {response.status_code}.", status=response.status_code
-            )
+            raise TransientProviderError(f"SoundCloud answered {response.status_code}.")
         if response.status_code != 200:
             raise PermanentProviderError(
                 f"SoundCloud refused to read the profile ({response.status_code}).",
-                status=response.status_code,
             )
         try:
             me = response.json()

@@ -64,13 +64,10 @@ def translate_google_error(exc: Exception) -> ProviderError:
         if status == 401:
             return GrantRevokedError("Google no longer accepts this grant.", code="grant_revoked")
         if status == 429 or status >= 500 or reason in {"rateLimitExceeded", "backendError"}:
-            return TransientProviderError(
-                f"YouTube answered {status} ({reason or 'no reason'}).", status=status
-            )
+            return TransientProviderError(f"YouTube answered {status} ({reason or 'no reason'}).")
         return PermanentProviderError(
             f"YouTube refused the request: {status} ({reason or 'no reason'}).",
             code=reason or "youtube_error",
-            status=status,
         )
     if isinstance(exc, NETWORK_ERRORS):
         return TransientProviderError(f"Google did not answer ({type(exc).__name__}).")

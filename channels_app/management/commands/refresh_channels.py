@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from channels_app.selectors import channels_for_refresh
 from channels_app.services import channel_refresh
-from core.crypto import DecryptionError
 from core.errors import ApplicationError
 from providers.platforms import Platform
 
@@ -34,8 +33,6 @@ class Command(BaseCommand):
                 outcome = channel_refresh(channel=channel).status
             except ApplicationError as exc:
                 outcome = f"failed ({exc.code})"
-            except DecryptionError:
-                outcome = "failed (token does not decrypt)"
             outcomes["FAILED" if outcome.startswith("failed") else outcome] += 1
             self.stdout.write(f"{label}: {outcome}")
         summary = ", ".join(f"{status} {count}" for status, count in sorted(outcomes.items()))
