@@ -10,7 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from billing.models import Plan, PlanUsage
-from billing.plans import DEFAULT_PLANS, FREE
+from billing.plans import DEFAULT_PLANS
+from billing.selectors import plan_of
 from core.errors import Forbidden
 
 if TYPE_CHECKING:
@@ -52,21 +53,14 @@ def month_start(moment: datetime | None = None) -> date:
     return moment.astimezone(UTC).date().replace(day=1)
 
 
-def _user_plan(user: User) -> Plan | None:
-    """The user's plan; no plan means free (``None`` when not even free is seeded)."""
-    return user.plan or Plan.objects.filter(code=FREE).first()
-
-
 def user_upload_quota(user: User) -> int | None:
     """Uploads a month the user's plan allows; ``None`` is unlimited."""
-    plan = _user_plan(user)
-    return plan.upload_quota if plan else DEFAULT_PLANS[FREE]["upload_quota"]
+    return plan_of(user).upload_quota
 
 
 def user_storage_limit(user: User) -> int | None:
     """Bytes of storage the user's plan allows; ``None`` is unlimited."""
-    plan = _user_plan(user)
-    return plan.storage_limit_bytes if plan else DEFAULT_PLANS[FREE]["storage_limit_bytes"]
+    return plan_of(user).storage_limit_bytes
 
 
 def upload_slot_reserve(*, user: User) -> date:

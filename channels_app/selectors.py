@@ -9,8 +9,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from billing.models import Plan
-from billing.plans import DEFAULT_PLANS, FREE
+from billing.selectors import plan_of
 from channels_app.models import Channel, ChannelStatus
 from core.errors import NotFound
 from providers.base import OAuthProvider
@@ -32,10 +31,7 @@ def channel_get(*, user: User, channel_id: uuid.UUID | str) -> Channel:
 
 def channel_limit_for(user: User) -> int:
     """How many channels the user's plan allows; a user without a plan is on Free."""
-    if user.plan_id is not None:
-        return Plan.objects.values_list("channel_limit", flat=True).get(pk=user.plan_id)
-    free_limit = Plan.objects.filter(code=FREE).values_list("channel_limit", flat=True).first()
-    return free_limit if free_limit is not None else DEFAULT_PLANS[FREE]["channel_limit"]
+    return plan_of(user).channel_limit
 
 
 def oauth_platform_ids() -> list[str]:
