@@ -17,9 +17,9 @@ import certifi
 import urllib3
 from django.conf import settings
 
+from core.ssrf import FetchTarget, UnsafeAssetUrl, resolve_target
+from core.storage import LocalStorage, S3Storage, get_storage
 from providers.errors import PermanentProviderError, TransientProviderError
-from uploads.ssrf import FetchTarget, UnsafeAssetUrl, resolve_target
-from uploads.storage import LocalStorage, S3Storage, get_storage
 
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

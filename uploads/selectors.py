@@ -11,8 +11,8 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.errors import NotFound
+from core.storage import get_storage
 from uploads.models import Job, StoredAsset
-from uploads.storage import get_storage
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -29,6 +29,8 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from billing.services import upload_slot_release, upload_slot_reserve, user_storage_limit
 from channels_app.models import Channel, ChannelStatus
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.ssrf import UnsafeAssetUrl, resolve_target
+from core.storage import InvalidUploadToken, LocalStorage, PresignedPut, get_storage
 from providers.base import Provider
 from providers.errors import (
     GrantRevokedError,
@@ -40,8 +42,6 @@ from providers.registry import get_provider
 from uploads import selectors
 from uploads.events import publish_job_event
 from uploads.models import Job, JobStatus, StoredAsset
-from uploads.ssrf import UnsafeAssetUrl, resolve_target
-from uploads.storage import InvalidUploadToken, LocalStorage, PresignedPut, get_storage
 
 if TYPE_CHECKING:
     from accounts.models import User

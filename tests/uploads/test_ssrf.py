@@ -7,10 +7,10 @@ import socket
 import pytest
 
 from billing.models import PlanUsage
+from core.ssrf import UnsafeAssetUrl, resolve_target
 from providers.errors import PermanentProviderError
 from uploads.assets import RemoteAsset
 from uploads.models import Job
-from uploads.ssrf import UnsafeAssetUrl, resolve_target
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from core.authentication import authenticated_user
 from core.errors import ApplicationError, error_body
 from core.pagination import PageNumberPagination
+from core.storage import InvalidUploadToken
 from uploads import selectors, services
 from uploads.api.serializers import (
     JobListQuerySerializer,
@@ -26,7 +27,6 @@ from uploads.api.serializers import (
     UploadInputSerializer,
 )
 from uploads.models import JobStatus
-from uploads.storage import InvalidUploadToken
 
 
 class UploadView(APIView):
