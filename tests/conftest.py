@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from core.cache_outage import cache_outage, local_counts
 from core.redis import get_redis
+from core.tasks import background
 from gateway.celery import app as celery_app
 
 
@@ -30,6 +32,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _isolated_cache() -> None:
     """Throttle counters and cached values never leak from one test into another."""
     cache.clear()
+    local_counts.clear()
+    cache_outage.answered()
+
+
+@pytest.fixture(autouse=True)
+def _background_tasks_finish() -> Iterator[None]:
+    """Tasks a test queued in embedded mode run before its database goes away."""
+    yield
+    background.close()
 
 
 @pytest.fixture(autouse=True)
