@@ -131,7 +131,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Every Redis client gives up after these many seconds, so an unreachable Redis degrades a
 # request (rate limits fall back, the job waits for the dispatcher) instead of hanging it.
 REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
-REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 _REDIS_TIMEOUTS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
