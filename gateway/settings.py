@@ -262,13 +262,28 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
 EMAIL_FROM = env.str("EMAIL_FROM", default="Gateway <no-reply@localhost>")
 DEFAULT_FROM_EMAIL = EMAIL_FROM
 _gmail_user = env.str("GMAIL_USER", default="")
+_EMAIL_BACKENDS_THAT_DROP_MAIL = (
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+)
+# With DEBUG off mail must be configured: the console default would print reset links into
+# the logs, and memorymail:// / dummymail:// drop every message. An explicit
+# EMAIL_URL=consolemail:// (what `make run` writes) is a deliberate local choice and allowed.
+if not DEBUG and not (_gmail_user or env.str("EMAIL_URL", default="")):
+    fail_configuration("EMAIL_URL must be set when DEBUG is off (see .env.example).")
 if _gmail_user:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS = "smtp.gmail.com", 587, True
     EMAIL_HOST_USER = _gmail_user
     EMAIL_HOST_PASSWORD = env.str("GMAIL_APP_PASSWORD", default="")
 else:
-    vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+    _email = env.email_url("EMAIL_URL", default="consolemail://")
+    if not DEBUG and _email["EMAIL_BACKEND"] in _EMAIL_BACKENDS_THAT_DROP_MAIL:
+        fail_configuration(
+            "EMAIL_URL must not be memorymail:// or dummymail:// when DEBUG is off "
+            "(see .env.example)."
+        )
+    vars().update(_email)
 EMAIL_TIMEOUT = 10
 
 # --- static files, i18n ------------------------------------------------------------------
