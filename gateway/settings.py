@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
-    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_standardized_errors",
     "django_celery_results",
@@ -190,8 +189,9 @@ SIMPLE_JWT = {
     "AUDIENCE": JWT_AUDIENCE,
     "ACCESS_TOKEN_LIFETIME": parse_duration(env.str("JWT_ACCESS_TTL", default="15m")),
     "REFRESH_TOKEN_LIFETIME": parse_duration(env.str("JWT_REFRESH_TTL", default="30d")),
+    # Rotation and revocation are accounts.services' (RefreshTokenRecord): simplejwt's
+    # token_blacklist app would store every refresh token in full.
     "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
@@ -200,6 +200,11 @@ SIMPLE_JWT = {
     # ends every access token at once, not only when it expires.
     "CHECK_REVOKE_TOKEN": True,
 }
+# A rotated refresh token presented again within this time is refused without consequence
+# (two tabs refreshing at once); later, it ends the whole login (its token family).
+JWT_REUSE_GRACE = parse_duration(env.str("JWT_REUSE_GRACE", default="30s"))
+if JWT_REUSE_GRACE.total_seconds() > 60:
+    fail_configuration("JWT_REUSE_GRACE must be at most 1m (see .env.example).")
 PASSWORD_RESET_TTL = parse_duration(env.str("PASSWORD_RESET_TTL", default="1h"))
 
 # Brute-force limits ("count/period"). Client addresses are REMOTE_ADDR unless

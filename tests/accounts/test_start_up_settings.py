@@ -1,4 +1,5 @@
-"""Production start-up refuses mail settings that would leak reset links or lose them."""
+"""Start-up refuses mail settings that would leak reset links or lose them, and a refresh
+token reuse grace longer than a minute."""
 
 from __future__ import annotations
 
@@ -68,3 +69,14 @@ def test_the_env_file_written_by_make_run_starts_with_console_mail(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
     assert "EMAIL_URL=consolemail://" in env_file.read_text().splitlines()
+
+
+def test_start_up_refuses_a_reuse_grace_over_a_minute():
+    assert _start(EMAIL_URL="consolemail://", JWT_REUSE_GRACE="60s").returncode == 0
+
+    result = _start(EMAIL_URL="consolemail://", JWT_REUSE_GRACE="61s")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Gateway configuration error: JWT_REUSE_GRACE must be at most 1m (see .env.example)."
+    ]
