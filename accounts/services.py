@@ -7,6 +7,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -191,14 +192,13 @@ def _live_record(raw: str) -> RefreshTokenRecord | None:
     if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(record.user.password):
         raise InvalidRefreshToken()
     if record.rotated_at is not None:
-        _rotated_token_presented(record)
+        _rotated_token_presented(record, since_rotation=timezone.now() - record.rotated_at)
     return record if record.is_live else None
 
 
-def _rotated_token_presented(record: RefreshTokenRecord) -> None:
+def _rotated_token_presented(record: RefreshTokenRecord, *, since_rotation: timedelta) -> None:
     """Within ``JWT_REUSE_GRACE`` of its rotation a used-up token is an ordinary race (two
     tabs refreshing at once) and is only refused; later it is a replay, and ends the family."""
-    since_rotation = timezone.now() - record.rotated_at  # type: ignore[operator]
     if since_rotation <= settings.JWT_REUSE_GRACE:
         return
     ended = _family_end(record.family)
