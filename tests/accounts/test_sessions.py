@@ -122,6 +122,10 @@ def _rotated_seconds_ago(token: str, seconds: int) -> None:
     RefreshTokenRecord.objects.filter(jti=jti).update(rotated_at=then)
 
 
+def _security_events(caplog) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == "gateway.security"]
+
+
 @pytest.mark.django_db
 def test_reusing_a_rotated_token_after_the_grace_ends_its_login_and_logs_it(
     api_client, settings, caplog
@@ -143,7 +147,7 @@ def test_reusing_a_rotated_token_after_the_grace_ends_its_login_and_logs_it(
     assert _refresh(api_client, newest).status_code == 401
     # ... and the user's other logins go on.
     assert _refresh(api_client, other_login).status_code == 200
-    [event] = [r for r in caplog.records if r.name == "gateway.security"]
+    [event] = _security_events(caplog)
     assert event.levelno == logging.WARNING
     assert event.event == "refresh_token_reuse"
     assert event.user_id == str(user.pk)
@@ -167,7 +171,7 @@ def test_a_rotated_token_presented_again_within_the_grace_is_refused_and_the_log
     assert late_tab.status_code == 401
     assert late_tab.json()["errors"][0]["code"] == "invalid_token"
     assert _refresh(api_client, second).status_code == 200
-    assert not [r for r in caplog.records if r.name == "gateway.security"]
+    assert not _security_events(caplog)
 
 
 @pytest.mark.django_db
