@@ -109,6 +109,11 @@ def enqueue(task: Task, *args: Any) -> bool:
     """Hand ``task(*args)`` to the background; never raises. Returns whether it was handed over."""
     if not settings.REDIS_URL:
         return background.submit(task, args)
+    return celery_send(task, args)
+
+
+def celery_send(task: Task, args: tuple[Any, ...]) -> bool:
+    """``task.delay(*args)``; a failure is logged, never raised."""
     try:
         task.delay(*args)
     except BrokerUnavailable as exc:

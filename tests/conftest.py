@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from core import tasks as core_tasks
 from core.cache_outage import cache_outage, local_counts
 from core.redis import get_redis
 from core.tasks import background
@@ -57,9 +58,16 @@ def api_client() -> APIClient:
 pytest_plugins = ["tests.fakes.google", "tests.fakes.soundcloud"]
 
 
+class _InlineBackground:
+    """Stands in for ``core.tasks.background``: ``.delay()``, eager, inside the caller."""
+
+    submit = staticmethod(core_tasks.celery_send)
+
+
 @pytest.fixture
-def celery_eager() -> Iterator[None]:
-    """Run ``.delay()`` in-process even when a Redis broker is configured."""
+def celery_eager(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run ``.delay()`` and ``core.tasks.enqueue`` in-process, with or without Redis."""
+    monkeypatch.setattr(core_tasks, "background", _InlineBackground())
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     try:

@@ -148,7 +148,7 @@ def test_the_refresh_task_is_idempotent_and_ignores_deleted_channels(user, youtu
 
 
 def test_the_daily_beat_entry_refreshes_stale_active_oauth_channels_only(
-    user, youtube_channel_of, django_capture_on_commit_callbacks, monkeypatch
+    user, youtube_channel_of, celery_eager, django_capture_on_commit_callbacks, monkeypatch
 ):
     entry = django_settings.CELERY_BEAT_SCHEDULE["channels-refresh-stale"]
     assert entry["task"] == tasks.channels_refresh_stale.name
