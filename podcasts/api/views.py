@@ -119,6 +119,7 @@ class FeedView(_PublicView):
         ],
         auth=[],
         tags=["feeds"],
+        operation_id="feed_retrieve",
         summary="A show's podcast feed (GET or HEAD)",
     )
     def get(self, request: Request, show_id: UUID) -> HttpResponseBase:
@@ -156,6 +157,7 @@ class EpisodeMediaView(_PublicView):
         parameters=[OpenApiParameter("Range", str, OpenApiParameter.HEADER)],
         auth=[],
         tags=["feeds"],
+        operation_id="episode_media_retrieve",
         summary="The media of a live episode (the feed's enclosure URL); GET, HEAD, Range",
     )
     def get(
