@@ -56,7 +56,7 @@ class Episode(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="episodes")
     guid = models.CharField(max_length=100, unique=True, editable=False)
-    title = models.CharField(max_length=255)
+    title = models.CharField(max_length=255)  # services.TITLE_MAX_CHARS
     description = models.TextField(blank=True)
     media_key = models.CharField(max_length=512)
     media_size_bytes = models.PositiveBigIntegerField()

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TEXT_MAX_BYTES = 4000  # Apple: show and episode descriptions
+TITLE_MAX_CHARS = 255  # Episode.title
 SHOW_FIELDS = frozenset(
     {
         "title",
@@ -119,8 +120,8 @@ def show_delete(*, show: Show) -> None:
 
 # --- episodes ----------------------------------------------------------------------------------
 def _check_text(*, title: str, description: str) -> None:
-    if not title.strip() or len(title) > Episode._meta.get_field("title").max_length:  # type: ignore[operator]
-        raise InvalidInput("An episode title has 1 to 255 characters.", attr="title")
+    if not title.strip() or len(title) > TITLE_MAX_CHARS:
+        raise InvalidInput(f"An episode title has 1 to {TITLE_MAX_CHARS} characters.", attr="title")
     if len(description.encode()) > TEXT_MAX_BYTES:
         raise InvalidInput(
             f"An episode description has at most {TEXT_MAX_BYTES} bytes.", attr="description"

@@ -3,13 +3,17 @@ change nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from core.errors import InvalidInput, NotFound
 from podcasts.models import Episode
 from podcasts.services import episode_publish
+from podcasts.tasks import episodes_publish_due_task
 from podcasts.websub import MAX_ATTEMPTS
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +72,26 @@ def test_the_hub_ping_gives_up_after_its_attempts(show, publish, hub):
 
     assert episode.is_live
     assert len(hub.requests_to("/", "POST")) == MAX_ATTEMPTS
+
+
+def test_the_beat_task_makes_due_episodes_live_once_and_pings_the_hub(
+    show, publish, hub, django_capture_on_commit_callbacks
+):
+    start = timezone.now()
+    scheduled = publish("beat", publish_at=start + timedelta(minutes=10))
+
+    with (
+        time_machine.travel(start + timedelta(minutes=5), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert episodes_publish_due_task() == 0
+    with (
+        time_machine.travel(start + timedelta(minutes=11), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert episodes_publish_due_task() == 1
+        assert episodes_publish_due_task() == 0
+
+    scheduled.refresh_from_db()
+    assert scheduled.is_live
+    assert hub.pinged_urls() == [f"http://localhost:4000/feeds/{show.pk}.xml"]
