@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -38,7 +39,7 @@ def live_episodes(*, show: Show) -> list[Episode]:
     return list(Episode.objects.filter(show=show, live_at__isnull=False))
 
 
-def next_publish_at(*, show: Show):
+def next_publish_at(*, show: Show) -> datetime | None:
     """When the show's next scheduled episode is due, or ``None``."""
     return (
         Episode.objects.filter(show=show, live_at__isnull=True)

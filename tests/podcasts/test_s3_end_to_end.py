@@ -11,7 +11,9 @@ import pytest
 import requests
 from django.test import Client
 
+from core.errors import InvalidInput
 from core.storage import _s3_client, get_storage
+from podcasts.models import Episode
 from podcasts.services import episode_publish
 from tests.fakes.s3_server import s3_server
 from tests.podcasts.conftest import write_wav
@@ -92,3 +94,13 @@ def test_presigned_upload_read_by_the_pipeline_published_and_served_by_range(
 
     # and without its signature the object is not reachable
     assert requests.get(location.split("?")[0], timeout=10).status_code == 403
+
+
+def test_an_object_missing_from_the_store_is_refused_as_media_missing(s3_storage, show):
+    with pytest.raises(InvalidInput) as refused:
+        episode_publish(
+            show_id=show.pk, media_key="uploads/nobody/none.wav", media_type="audio/wav", title="t"
+        )
+
+    assert refused.value.code == "media_missing"
+    assert not Episode.objects.exists()
