@@ -116,7 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     size = args.size_mib * 1024 * 1024
 
-    from tests.fakes.youtube_upload import FakeYouTubeUpload
+    from tests.providers.youtube.fake_upload import FakeYouTubeUpload
 
     asset = serve_generated_asset(size)
     asset_host = f"127.0.0.1:{asset.server_address[1]}"

@@ -15,9 +15,9 @@ from channels_app import services
 from channels_app.models import Channel
 from core.errors import Forbidden
 from providers.registry import get_provider
-from tests.channels.factories import ChannelFactory, UserFactory
-from tests.channels.flows import follow_to_gateway, frontend_query, start_oauth
-from tests.fakes.google import youtube_channel
+from tests.factories import ManualChannelFactory, UserFactory
+from tests.providers.youtube.fake_google import youtube_channel
+from tests.support.oauth_flows import follow_to_gateway, frontend_query, start_oauth
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -53,7 +53,7 @@ def test_two_concurrent_connects_at_the_limit_one_wins(monkeypatch):
     # Given a free user with one channel left before the limit of two
     plans_seed()
     user = UserFactory(plan=None)
-    ChannelFactory(user=user)
+    ManualChannelFactory(user=user)
     # and a slow limit lookup, so both requests would have counted before either inserts
     real_limit = services.channel_limit_for
 

@@ -14,7 +14,6 @@ from rest_framework_simplejwt.tokens import AccessToken
 from providers.base import Provider, PublishResult
 from providers.errors import PermanentProviderError
 from providers.platforms import Platform
-from tests.realtime.factories import UserFactory
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -47,16 +46,6 @@ def access_token(
     }
     payload = {name: value for name, value in payload.items() if value is not None}
     return jwt.encode(payload, key or settings.JWT_SECRET, algorithm="HS256")
-
-
-@pytest.fixture
-def user() -> Any:
-    return UserFactory()
-
-
-@pytest.fixture
-def other_user() -> Any:
-    return UserFactory()
 
 
 PROGRESS_STEPS = (25, 50, 75)

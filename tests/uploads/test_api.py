@@ -11,7 +11,7 @@ from django.utils import timezone
 from billing.models import Plan, PlanUsage
 from channels_app.models import Channel, ChannelStatus
 from channels_app.services import channel_disconnect
-from tests.uploads.factories import ChannelFactory, JobFactory, UserFactory
+from tests.factories import ChannelFactory, JobFactory, UserFactory
 from uploads.models import Job, JobStatus
 
 pytestmark = pytest.mark.django_db

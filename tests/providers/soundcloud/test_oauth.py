@@ -6,9 +6,9 @@ import pytest
 
 from channels_app.models import Channel, ChannelStatus
 from channels_app.services import channel_refresh_token
-from tests.channels.flows import follow_to_gateway, frontend_query, start_oauth
 from tests.fakes.http import FakeResponse
-from tests.fakes.soundcloud import soundcloud_user
+from tests.providers.soundcloud.fake_soundcloud import soundcloud_user
+from tests.support.oauth_flows import follow_to_gateway, frontend_query, start_oauth
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,20 @@ from django.utils import timezone
 
 from channels_app.models import Channel, ChannelStatus, OAuthState
 from channels_app.services import channel_credentials, channel_refresh_token
-from tests.channels.factories import ChannelFactory
-from tests.channels.flows import connect_youtube, follow_to_gateway, frontend_query, start_oauth
-from tests.fakes.google import CLIENT_ID, REDIRECT_URI, google_api_error, youtube_channel
+from tests.factories import ManualChannelFactory
 from tests.fakes.oauth import s256
+from tests.providers.youtube.fake_google import (
+    CLIENT_ID,
+    REDIRECT_URI,
+    google_api_error,
+    youtube_channel,
+)
+from tests.support.oauth_flows import (
+    connect_youtube,
+    follow_to_gateway,
+    frontend_query,
+    start_oauth,
+)
 from uploads.models import Job, JobStatus
 
 pytestmark = pytest.mark.django_db
@@ -391,7 +401,7 @@ def test_the_same_youtube_channel_twice_is_already_connected(api, user, google):
 def test_the_plan_limit_is_checked_again_at_the_callback(api, user, google):
     start = start_oauth(api)
     redirect = google.consent(start["authorizationUrl"], account=ACCOUNT)
-    ChannelFactory.create_batch(2, user=user)  # connected elsewhere meanwhile
+    ManualChannelFactory.create_batch(2, user=user)  # connected elsewhere meanwhile
 
     response = follow_to_gateway(api, redirect)
 
@@ -400,7 +410,7 @@ def test_the_plan_limit_is_checked_again_at_the_callback(api, user, google):
 
 
 def test_start_at_the_plan_limit_is_403(api, user, google):
-    ChannelFactory.create_batch(2, user=user)
+    ManualChannelFactory.create_batch(2, user=user)
 
     response = api.post("/api/v1/channels/connect", {"platform": "youtube"}, format="json")
 

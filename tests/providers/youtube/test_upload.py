@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from billing.models import PlanUsage
 from channels_app.models import ChannelStatus
+from tests.factories import JobFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
-from tests.uploads.factories import JobFactory
 from uploads.assets import RemoteAsset
 from uploads.models import Job, JobStatus
 from uploads.services import jobs_due_ids, retry_delay, run_job
