@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import authenticated_user
 from channels_app import selectors, services
 from channels_app.api.serializers import (
     ChannelSerializer,
@@ -23,7 +24,6 @@ from channels_app.api.serializers import (
     PlatformSerializer,
     RefreshAllSerializer,
 )
-from core.authentication import authenticated_user
 from core.openapi import ErrorResponseSerializer
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.authentication import authenticated_user
+from accounts.authentication import authenticated_user
 from core.errors import ApplicationError, error_body
 from core.pagination import PageNumberPagination
 from core.storage import InvalidUploadToken
