@@ -16,7 +16,8 @@ from websockets.asyncio.client import connect
 from billing.services import plans_seed
 from tests.factories import ChannelFactory, UserFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
-from tests.providers.youtube import CHUNK, FakeYouTubeUpload
+from tests.providers.youtube import CHUNK
+from tests.providers.youtube.fake_upload import FakeYouTubeUpload
 from tests.realtime.conftest import access_token
 from tests.realtime.servers import start_servers
 from uploads.models import Job
