@@ -154,6 +154,6 @@ def events(monkeypatch) -> list[tuple[str, int]]:
     """Every published job event, as (status, progress)."""
     seen: list[tuple[str, int]] = []
     monkeypatch.setattr(
-        "uploads.services.publish_job_event", lambda job: seen.append((job.status, job.progress))
+        "uploads.events.publish_job_event", lambda job: seen.append((job.status, job.progress))
     )
     return seen

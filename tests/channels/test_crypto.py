@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from channels_app.models import Channel
-from channels_app.services import channel_refresh_token
+from channels_app.services.grants import channel_grant_decrypt
 from core import crypto
 from tests.factories import ManualChannelFactory
 
@@ -62,7 +62,7 @@ def test_rotation_old_key_still_reads_then_reencrypt_moves_every_token_to_the_ne
     settings.ENCRYPTION_KEYS_OLD = ["the-old-key"]
     stored = {c.pk: Channel.objects.get(pk=c.pk).refresh_token_encrypted for c in channels}
     assert not any(crypto.is_current(value) for value in stored.values())
-    assert channel_refresh_token(Channel.objects.get(pk=channels[0].pk)) == "token-0"
+    assert channel_grant_decrypt(Channel.objects.get(pk=channels[0].pk)) == "token-0"
 
     call_command("reencrypt_tokens")
 
@@ -72,7 +72,7 @@ def test_rotation_old_key_still_reads_then_reencrypt_moves_every_token_to_the_ne
         fresh = Channel.objects.get(pk=channel.pk)
         assert crypto.is_current(fresh.refresh_token_encrypted)
         assert fresh.refresh_token_encrypted != stored[channel.pk]
-        assert channel_refresh_token(fresh) == f"token-{n}"
+        assert channel_grant_decrypt(fresh) == f"token-{n}"
 
 
 @pytest.mark.django_db

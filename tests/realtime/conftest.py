@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -61,7 +63,7 @@ class InstantProvider(Provider):
     uploads = True
     fail = False
 
-    def publish(self, *, channel: Any, job: Any, on_progress: Any) -> PublishResult:
+    def publish(self, request: Any, *, on_progress: Any, on_session: Any) -> PublishResult:
         for percent in PROGRESS_STEPS:
             on_progress(percent)
         if self.fail:
@@ -71,9 +73,14 @@ class InstantProvider(Provider):
 
 @pytest.fixture
 def instant_provider(monkeypatch: pytest.MonkeyPatch) -> InstantProvider:
-    """The upload pipeline's provider seam answers with :class:`InstantProvider` (any thread)."""
+    """The upload pipeline's provider seam answers with :class:`InstantProvider` (any thread),
+    and the job's asset is a few local bytes."""
     provider = InstantProvider()
-    monkeypatch.setattr("uploads.services.get_provider", lambda platform: provider)
+    monkeypatch.setattr("uploads.services.pipeline.get_provider", lambda platform: provider)
+    monkeypatch.setattr(
+        "uploads.services.pipeline.asset_stream_open",
+        lambda url: contextlib.nullcontext(io.BytesIO(b"episode")),
+    )
     return provider
 
 

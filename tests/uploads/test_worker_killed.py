@@ -26,7 +26,7 @@ from tests.providers.youtube import CHUNK
 from tests.support.processes import ROOT, child_env
 from tests.uploads.test_worker import wait_until_finished
 from uploads.models import Job, JobStatus
-from uploads.services import jobs_dispatch_due
+from uploads.tasks import jobs_dispatch_due
 
 pytestmark = [
     pytest.mark.redis,

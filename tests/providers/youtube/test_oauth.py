@@ -11,7 +11,8 @@ from django.core import signing
 from django.utils import timezone
 
 from channels_app.models import Channel, ChannelStatus, OAuthState
-from channels_app.services import channel_credentials, channel_refresh_token
+from channels_app.services.grants import channel_grant_decrypt, channel_grant_for_upload
+from providers.youtube.client import youtube_credentials
 from tests.factories import ManualChannelFactory
 from tests.fakes.oauth import s256
 from tests.providers.youtube.fake_google import (
@@ -87,7 +88,7 @@ def test_full_flow_stores_the_channel_with_an_encrypted_refresh_token(api, user,
         "view_count": 56789,
     }
     [refresh_token] = google.live_refresh_tokens()
-    assert channel_refresh_token(channel) == refresh_token
+    assert channel_grant_decrypt(channel) == refresh_token
     # The database row holds no plaintext token, in any column.
     assert refresh_token not in repr(Channel.objects.values().get(pk=channel.pk))
     # The code was exchanged with the server-side verifier whose challenge went to Google,
@@ -194,21 +195,21 @@ def test_reconnecting_a_needs_reauth_channel_reauthorises_it_in_place(api, user,
     channel = Channel.objects.get(user=user)
     google.revoke_account(ACCOUNT)
     api.post(f"/api/v1/channels/{channel.id}/refresh")
-    old_token = channel_refresh_token(channel)
+    old_token = channel_grant_decrypt(channel)
 
     response = connect_youtube(api, google, account=ACCOUNT)
 
     assert frontend_query(response) == {"connected": str(channel.id)}
     fresh = Channel.objects.get(user=user)
     assert fresh.status == ChannelStatus.ACTIVE
-    assert channel_refresh_token(fresh) != old_token
-    assert channel_refresh_token(fresh) in google.live_refresh_tokens()
+    assert channel_grant_decrypt(fresh) != old_token
+    assert channel_grant_decrypt(fresh) in google.live_refresh_tokens()
 
 
 def test_disconnect_revokes_at_google_cancels_queued_jobs_and_deletes(api, user, google):
     connect_youtube(api, google, account=ACCOUNT)
     channel = Channel.objects.get(user=user)
-    token = channel_refresh_token(channel)
+    token = channel_grant_decrypt(channel)
     job_fields = {"user": user, "channel": channel, "platform": "youtube", "title": "t"}
     queued = Job.objects.create(**job_fields, asset_url="https://example.com/a.mp4")
     running = Job.objects.create(
@@ -247,7 +248,7 @@ def test_credentials_for_the_upload_pipeline_use_the_stored_grant(api, user, goo
     connect_youtube(api, google, account=ACCOUNT)
     channel = Channel.objects.get(user=user)
 
-    credentials = channel_credentials(channel)
+    credentials = youtube_credentials(channel_grant_for_upload(channel))
 
     assert credentials.refresh_token == google.live_refresh_tokens()[0]
     assert credentials.token_uri == google.base_url + "/token"
