@@ -43,22 +43,22 @@ def _video_body(request: PublishRequest) -> dict:
     return {"snippet": snippet, "status": status}
 
 
-def _resume(request: HttpRequest, session_uri: str, size: int) -> dict | None:
-    """Point ``request`` at ``session_uri`` at the offset YouTube confirms.
+def _resume(insert: HttpRequest, session_uri: str, size: int) -> dict | None:
+    """Point ``insert`` at ``session_uri`` at the offset YouTube confirms.
 
     Returns the video resource when the session already holds every byte (the previous
     attempt finished but died before recording it), else ``None``. A session YouTube no longer
-    knows leaves ``request`` to start a new one.
+    knows leaves ``insert`` to start a new one.
     """
-    response, content = request.http.request(
+    response, content = insert.http.request(
         session_uri, "PUT", headers={"Content-Range": f"bytes */{size}", "Content-Length": "0"}
     )
     if response.status in (200, 201):
-        return request.postproc(response, content)
+        return insert.postproc(response, content)
     if response.status == 308:
-        request.resumable_uri = session_uri
+        insert.resumable_uri = session_uri
         confirmed = response.get("range")  # "bytes=0-N"; absent when nothing arrived
-        request.resumable_progress = int(confirmed.rsplit("-", 1)[1]) + 1 if confirmed else 0
+        insert.resumable_progress = int(confirmed.rsplit("-", 1)[1]) + 1 if confirmed else 0
         return None
     if response.status in _SESSION_GONE:
         return None
