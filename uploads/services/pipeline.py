@@ -149,9 +149,10 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
         timeout = TransientProviderError("The upload took longer than one task may run.")
         return _job_after_transient(job=job, running=mine, exc=timeout)
     except ProviderError as exc:
-        job_fail(running=mine, job=job, error={"code": exc.code, "message": exc.message})
         if isinstance(exc, GrantRevokedError):
+            # Before the job ends: whoever sees the job FAILED sees the channel NEEDS_REAUTH.
             channel_mark_needs_reauth(channel=channel)
+        job_fail(running=mine, job=job, error={"code": exc.code, "message": exc.message})
         logger.info("job %s failed: %s", job.pk, exc.code)
         return RunOutcome(status=JobStatus.FAILED)
     except Exception:
