@@ -228,10 +228,10 @@ WS_IDLE_TIMEOUT = parse_duration(env.str("WS_IDLE_TIMEOUT", default="120s"))
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.authentication.JWTAuthentication",
+        "accounts.authentication.JWTAuthentication",
     ],
     # Every authenticated endpoint is limited by the user's plan unless a view says otherwise.
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.PlanRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["billing.throttles.PlanRateThrottle"],
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],

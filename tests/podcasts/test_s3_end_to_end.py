@@ -10,6 +10,7 @@ import boto3
 import pytest
 import requests
 from django.test import Client
+from uploads.assets import open_asset
 
 from core.errors import InvalidInput
 from core.storage import _s3_client, get_storage
@@ -17,7 +18,6 @@ from podcasts.models import Episode
 from podcasts.services import episode_publish
 from tests.fakes.s3_server import s3_server
 from tests.podcasts.conftest import write_wav
-from uploads.assets import open_asset
 
 pytestmark = pytest.mark.django_db
 
