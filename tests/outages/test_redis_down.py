@@ -16,13 +16,12 @@ import pytest
 from django.conf import settings
 
 from billing.services import plans_seed
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, ChannelFactory, UserFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
-from tests.fakes.youtube_upload import FakeYouTubeUpload
 from tests.outages.processes import celery_worker_with_beat, private_redis
+from tests.providers.youtube.fake_upload import FakeYouTubeUpload
 from tests.realtime.servers import shared_database_url
 from tests.support.processes import asgi_server
-from tests.uploads.factories import ChannelFactory
 from uploads.models import Job, JobStatus
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
