@@ -166,7 +166,12 @@ WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=os.cpu_count() or 1) if RED
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # One pool per process: Django's per-thread cache clients would each open one.
+            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool"},
+        }
     }
     CHANNEL_LAYERS = {
         "default": {
