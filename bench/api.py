@@ -33,6 +33,7 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
+LOG = ROOT / "var" / "bench-api.log"  # the service's output (warnings and errors)
 BIN = Path(sys.executable).parent
 
 SETUP = """
@@ -152,7 +153,7 @@ def _wrk(url: str, connections: int, duration: int, token: str | None) -> dict[s
 
 def _percentile(out: str, percent: int) -> float:
     """Milliseconds from wrk's "Latency Distribution" line for ``percent``."""
-    match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)$", out, re.MULTILINE)
+    match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.MULTILINE)
     if not match:
         return float("nan")
     number, unit = match.groups()
@@ -205,7 +206,9 @@ def sustained(args: argparse.Namespace, base: str, token: str, pool_total: int) 
         f"(configured pool total {pool_total}, plus this sampler's own)"
     )
     codes = {code: health.count(code) for code in sorted(set(health))}
-    print(f"/health during: {codes}; right after: {after}")
+    print(f"/health during: {codes} (0: no answer within 5 s); right after: {after}")
+    exhausted = LOG.read_text().count("database pool exhausted")
+    print(f"requests refused for want of a database connection (503): {exhausted}")
 
 
 def main() -> None:
@@ -232,6 +235,8 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
     )
     token = json.loads(_python(SETUP, env))["token"]
+    (ROOT / "var").mkdir(exist_ok=True)
+    log = LOG.open("w")
     honcho = subprocess.Popen(
         [
             str(BIN / "honcho"),
@@ -248,8 +253,8 @@ def main() -> None:
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -296,6 +301,7 @@ def main() -> None:
             honcho.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(honcho.pid, signal.SIGKILL)
+        log.close()
         _python(TEARDOWN, env)
 
 
