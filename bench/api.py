@@ -93,6 +93,7 @@ def _env(args: argparse.Namespace, port: int) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",
         "JWT_SECRET": "bench-jwt-secret-that-is-long-enough-for-hs256",
         "ENCRYPTION_KEY": "bench-encryption-key",
+        "EMAIL_URL": "consolemail://",
         "ENV_FILE": os.devnull,
         "LOG_LEVEL": "WARNING",
         "PORT": str(port),
