@@ -3,6 +3,8 @@ command runs the server (issue: rotating that header defeated the per-address li
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 from django.conf import settings
@@ -38,12 +40,14 @@ def _server_env(start: str, tmp_path) -> dict[str, str]:
     }
 
 
-def _login_statuses(client: httpx.Client, count: int) -> list[int]:
+def _failed_logins(client: httpx.Client, forwarded_for: Callable[[int], str], count: int):
+    """Statuses of ``count`` logins with a wrong password, each for another account, the
+    i-th one sending ``X-Forwarded-For: forwarded_for(i)``."""
     return [
         client.post(
             "/auth/login",
             json={"email": f"nobody{i}@example.com", "password": "not the password"},
-            headers=_forged(i),
+            headers={"X-Forwarded-For": forwarded_for(i)},
         ).status_code
         for i in range(count)
     ]
@@ -59,7 +63,7 @@ def test_a_forged_forwarded_for_does_not_escape_the_per_address_limits(start, tm
         httpx.Client(base_url=server.base_url, timeout=30) as client,
     ):
         # when every request claims another address in X-Forwarded-For
-        logins = _login_statuses(client, 5)
+        logins = _failed_logins(client, lambda i: f"203.0.113.{i}", 5)
         signups = [
             client.post(
                 "/auth/signup",
@@ -94,23 +98,9 @@ def test_behind_one_trusted_proxy_the_address_that_proxy_appended_is_counted(tmp
     ):
         # when five clients fail a login, each seen by the proxy at another address,
         # and each forges a constant leftmost entry
-        distinct = [
-            client.post(
-                "/auth/login",
-                json={"email": f"nobody{i}@example.com", "password": "not the password"},
-                headers={"X-Forwarded-For": f"10.9.9.9, 198.51.100.{i}"},
-            ).status_code
-            for i in range(5)
-        ]
+        distinct = _failed_logins(client, lambda i: f"10.9.9.9, 198.51.100.{i}", 5)
         # and four more come through the proxy from one address, forging the left part
-        same = [
-            client.post(
-                "/auth/login",
-                json={"email": f"again{i}@example.com", "password": "not the password"},
-                headers={"X-Forwarded-For": f"203.0.113.{i}, 198.51.100.77"},
-            ).status_code
-            for i in range(4)
-        ]
+        same = _failed_logins(client, lambda i: f"203.0.113.{i}, 198.51.100.77", 4)
 
     # then each address the proxy saw has its own count, and only those count
     assert distinct == [401] * 5
