@@ -162,6 +162,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Web worker processes (scripts/gunicorn.conf.py): one per core by default. Embedded mode (no
 # REDIS_URL) always runs one, since its channel layer and job runner live in one process.
 WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=os.cpu_count() or 1) if REDIS_URL else 1
+# Every Redis client gives up after these many seconds, so an unreachable Redis degrades a
+# request (rate limits fall back, the job waits for the dispatcher) instead of hanging it.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+_REDIS_TIMEOUTS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 
 if REDIS_URL:
     CACHES = {
@@ -169,7 +177,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             # One pool per process: Django's per-thread cache clients would each open one.
-            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool"},
+            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool", **_REDIS_TIMEOUTS},
         }
     }
     CHANNEL_LAYERS = {
@@ -178,7 +186,15 @@ if REDIS_URL:
             # capacity: messages waiting per channel. A web process's sockets share one inbox
             # key in Redis, so the default of 100 drops events during a burst to many sockets.
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        **_REDIS_TIMEOUTS,
+                        # Receiving blocks on BZPOPMIN for 5 s (channels_redis' brpop_timeout):
+                        # a shorter read timeout would break every idle socket's receive loop.
+                        "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 10.0),
+                    }
+                ],
                 "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=10000),
             },
         }
@@ -187,10 +203,22 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Celery: with Redis a worker runs the tasks; embedded mode runs them in-process.
+# Celery: with Redis a worker runs the tasks; embedded mode runs them in-process (core.tasks).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {**_REDIS_TIMEOUTS}
+# A request that sends a task (upload accepted, forgot-password) tries the broker twice at most
+# (the second attempt reconnects a pooled connection that Redis closed), then gives up: the
+# job row is the record of truth and the dispatcher sends it once Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+# Results live in PostgreSQL (django-celery-results), so no result client talks to Redis.
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_ACCEPT_CONTENT = ["json"]
