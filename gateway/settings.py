@@ -414,9 +414,10 @@ UPLOAD_DISPATCH_INTERVAL = parse_duration(env.str("UPLOAD_DISPATCH_INTERVAL", de
 # Embedded mode (no REDIS_URL): run due jobs in a thread of the web server process.
 UPLOAD_EMBEDDED_RUNNER = env.bool("UPLOAD_EMBEDDED_RUNNER", default=True)
 ASSET_FETCH_TIMEOUT = env.float("ASSET_FETCH_TIMEOUT", default=30.0)
-# TEST ONLY: "host:port" pairs exempt from the https and address checks of assetUrl (local
-# fakes on 127.0.0.1). Empty in every real deployment; never add a public name here.
-ASSET_URL_ALLOWED_HOSTS = env.list("ASSET_URL_ALLOWED_HOSTS", default=[])
+# TEST ONLY: "host:port" pairs exempt from the https and address checks of assetUrl and of
+# webhook URLs (local fakes on 127.0.0.1). Empty in every real deployment; never add a public
+# name here.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 # Storage of presigned uploads: local files under var/media, or s3://bucket?endpoint_url=...
 STORAGE_URL = env.str("STORAGE_URL", default="")
 PRESIGN_TTL = parse_duration(env.str("PRESIGN_TTL", default="15m"))

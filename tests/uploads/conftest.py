@@ -1,6 +1,6 @@
 """Fixtures of the upload pipeline: plans, a creator with a YouTube channel, and local fakes
 of YouTube's upload endpoint and of an asset host (on 127.0.0.1, allowed by the test-only
-``ASSET_URL_ALLOWED_HOSTS``)."""
+``OUTBOUND_ALLOWED_HOSTS``)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def _asset(tmp_path: Path, settings, size: int) -> Iterator[Asset]:
     path = tmp_path / "asset.mp4"
     sha = write_random_file(path, size)
     with AssetServer(path) as server:
-        settings.ASSET_URL_ALLOWED_HOSTS = [server.host]
+        settings.OUTBOUND_ALLOWED_HOSTS = [server.host]
         yield Asset(path=path, size=size, sha256=sha, server=server)
 
 
