@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "uploads",
     "metrics",
     "providers",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -425,4 +426,19 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=256 * 1024**3)
 CELERY_BEAT_SCHEDULE["uploads-dispatch-due"] = {
     "task": "uploads.tasks.dispatch_due_jobs",
     "schedule": UPLOAD_DISPATCH_INTERVAL.total_seconds(),
+}
+
+# --- webhooks: signed job events to the creators' endpoints ------------------------------------
+# Seconds one delivery attempt may take (connect and answer).
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Exponential back-off between attempts: base doubling per attempt, capped, with jitter.
+WEBHOOK_RETRY_BASE_DELAY = env.float("WEBHOOK_RETRY_BASE_DELAY", default=30.0)
+WEBHOOK_RETRY_MAX_DELAY = env.float("WEBHOOK_RETRY_MAX_DELAY", default=6 * 3600.0)
+# How long a delivery is retried, and an endpoint may fail, before it is given up / disabled.
+WEBHOOK_RETRY_WINDOW = parse_duration(env.str("WEBHOOK_RETRY_WINDOW", default="24h"))
+# How often due retries are looked for (the beat task, or the embedded sender without Redis).
+WEBHOOK_DISPATCH_INTERVAL = parse_duration(env.str("WEBHOOK_DISPATCH_INTERVAL", default="15s"))
+CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
+    "task": "webhooks.tasks.deliveries_dispatch_due",
+    "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
 }

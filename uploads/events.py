@@ -34,6 +34,7 @@ from djangorestframework_camel_case.util import camelize
 from redis.exceptions import RedisError
 
 from uploads.models import JobStatus
+from webhooks.services import deliveries_enqueue
 
 if TYPE_CHECKING:
     from uploads.models import Job
@@ -84,8 +85,10 @@ def publish_job_event(job: Job) -> None:
     if event is None:
         return
     group = job_group(job.user_id)
+    user_id = job.user_id
     # robust: a failure to notify must never turn a committed job change into an error.
     transaction.on_commit(lambda: _deliver(group, event), robust=True)
+    transaction.on_commit(lambda: deliveries_enqueue(user_id=user_id, event=event), robust=True)
 
 
 def remember_socket_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -12,26 +12,14 @@ each running a thread is safe: the conditional claim lets one of them take a giv
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
 
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from core.processes import is_server_process
+
 logger = logging.getLogger(__name__)
-
-_SERVERS = ("daphne", "gunicorn", "uvicorn")
-
-
-def is_server_process(argv: list[str] | None = None) -> bool:
-    argv = argv if argv is not None else sys.argv
-    if not argv:
-        return False
-    program = os.path.basename(argv[0])
-    if any(name in argv[0] for name in _SERVERS) or program in _SERVERS:
-        return True
-    return argv[1:2] == ["runserver"] and os.environ.get("RUN_MAIN") == "true"
 
 
 class EmbeddedRunner:

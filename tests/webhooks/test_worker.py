@@ -1,0 +1,83 @@
+"""Deliveries with a real Celery worker consuming from Redis, as in production."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from core.redis import get_redis
+from gateway.celery import app as celery_app
+from tests.realtime.factories import JobFactory
+from uploads.events import publish_job_event
+from uploads.models import JobStatus
+from webhooks.delivery import delivery_attempt
+from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.tasks import deliveries_dispatch_due
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker():
+    get_redis().flushdb()  # this worktree's own Redis database: no message of an older run
+    with start_worker(
+        celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30
+    ):
+        yield
+
+
+def wait_for(predicate, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        deliveries_dispatch_due.delay()  # what the beat does every WEBHOOK_DISPATCH_INTERVAL
+        time.sleep(0.1)
+    raise AssertionError("the deliveries did not arrive in time")
+
+
+def test_the_worker_delivers_a_jobs_events_in_order_through_retries(user, receiver_for, worker):
+    # Given an endpoint that answers 500 twice, then 200
+    receiver = receiver_for(user, answers=[500, 500])
+    job = JobFactory(user=user)
+
+    # When the job runs and finishes (each change published after its commit)
+    for progress in (10, 60):
+        job.status, job.progress = JobStatus.RUNNING, progress
+        job.save()
+        publish_job_event(job)
+    job.status, job.progress, job.result = (
+        JobStatus.SUCCEEDED,
+        100,
+        {"provider_id": "v", "url": "u"},
+    )
+    job.save()
+    publish_job_event(job)
+
+    # Then the receiver verified every attempt and got the three events in order
+    wait_for(lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 3)
+    assert all(r.verified for r in receiver.received)
+    assert [(r.event["type"], r.event.get("progress"), r.answered) for r in receiver.received] == [
+        ("job:update", 10, 500),
+        ("job:update", 10, 500),
+        ("job:update", 10, 200),
+        ("job:update", 60, 200),
+        ("job:done", 100, 200),
+    ]
+    assert len({r.webhook_id for r in receiver.received[:3]}) == 1
+    assert len({r.webhook_id for r in receiver.received}) == 3
+
+
+def test_an_attempt_is_made_once_however_often_it_is_started(user, receiver_for):
+    receiver = receiver_for(user)
+    job = JobFactory(user=user, status=JobStatus.RUNNING, progress=5)
+    get_redis().flushdb()
+    publish_job_event(job)  # queued for a worker that is not running
+    delivery = WebhookDelivery.objects.get()
+
+    outcomes = [delivery_attempt(delivery_id=delivery.id) for _ in range(3)]
+
+    assert [o.claimed for o in outcomes] == [True, False, False]
+    assert len(receiver.received) == 1
