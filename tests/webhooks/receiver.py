@@ -3,7 +3,6 @@ verifier, as an integrator's server would, and answers the statuses it is given.
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -60,6 +59,3 @@ class WebhookReceiver(LoopbackServer):
             webhook_id = {k.lower(): v for k, v in headers.items()}.get("webhook-id", "")
             self.received.append(Received(webhook_id, event, verified, status))
         return status
-
-    def events(self) -> list[Any]:
-        return [json.loads(json.dumps(r.event)) for r in self.received]

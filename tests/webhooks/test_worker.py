@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -12,8 +13,10 @@ from gateway.celery import app as celery_app
 from tests.realtime.factories import JobFactory
 from uploads.events import publish_job_event
 from uploads.models import JobStatus
+from webhooks import sending
 from webhooks.delivery import delivery_attempt
 from webhooks.models import DeliveryStatus, WebhookDelivery
+from webhooks.runner import embedded_sender
 from webhooks.tasks import deliveries_dispatch_due
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -81,3 +84,39 @@ def test_an_attempt_is_made_once_however_often_it_is_started(user, receiver_for)
 
     assert [o.claimed for o in outcomes] == [True, False, False]
     assert len(receiver.received) == 1
+
+
+@pytest.fixture
+def embedded(settings):
+    settings.REDIS_URL = ""  # embedded mode: no broker, a thread of the server sends
+    yield embedded_sender
+    embedded_sender.stop()
+
+
+def test_without_redis_a_background_thread_delivers_not_the_publisher(
+    user, receiver_for, embedded, monkeypatch
+):
+    # Given an endpoint in embedded mode
+    receiver = receiver_for(user)
+    job = JobFactory(user=user, status=JobStatus.RUNNING, progress=5)
+    publisher = threading.get_ident()
+    threads: list[int] = []
+    real_send = sending.send
+
+    def recording_send(**kwargs):
+        threads.append(threading.get_ident())
+        return real_send(**kwargs)
+
+    monkeypatch.setattr("webhooks.delivery.send", recording_send)
+
+    # When the job's event is published
+    publish_job_event(job)
+
+    # Then the publisher returned at once and the sender thread delivered it
+    deadline = time.monotonic() + 10
+    while not receiver.received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [r.answered for r in receiver.received] == [200]
+    assert receiver.received[0].verified
+    assert threads
+    assert publisher not in threads
