@@ -21,13 +21,9 @@ def user(db):
 
 
 @pytest.fixture
-def client_for() -> Callable[..., APIClient]:
-    def make(user) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
+def auth_client(api_client, user) -> APIClient:
+    api_client.force_authenticate(user)
+    return api_client
 
 
 @pytest.fixture

@@ -29,8 +29,8 @@ def add_deliveries(endpoint: WebhookEndpoint, count: int) -> None:
     )
 
 
-def test_adding_an_endpoint_shows_its_secret_once(user, client_for, public_dns):
-    client = client_for(user)
+def test_adding_an_endpoint_shows_its_secret_once(user, auth_client, public_dns):
+    client = auth_client
 
     created = client.post(
         "/api/v1/webhooks",
@@ -67,8 +67,8 @@ def test_adding_an_endpoint_shows_its_secret_once(user, client_for, public_dns):
         "not a url",
     ],
 )
-def test_a_webhook_url_follows_the_asset_url_rules(user, client_for, public_dns, url):
-    response = client_for(user).post("/api/v1/webhooks", {"url": url}, format="json")
+def test_a_webhook_url_follows_the_asset_url_rules(user, auth_client, public_dns, url):
+    response = auth_client.post("/api/v1/webhooks", {"url": url}, format="json")
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "invalid_webhook_url"
@@ -76,11 +76,11 @@ def test_a_webhook_url_follows_the_asset_url_rules(user, client_for, public_dns,
     assert WebhookEndpoint.objects.count() == 0
 
 
-def test_the_number_of_endpoints_is_limited(user, client_for, public_dns):
+def test_the_number_of_endpoints_is_limited(user, auth_client, public_dns):
     for _ in range(MAX_ENDPOINTS_PER_USER):
         endpoint_create(owner=user, url="https://hooks.example.com/in")
 
-    response = client_for(user).post(
+    response = auth_client.post(
         "/api/v1/webhooks", {"url": "https://hooks.example.com/x"}, format="json"
     )
 
@@ -89,9 +89,9 @@ def test_the_number_of_endpoints_is_limited(user, client_for, public_dns):
     assert WebhookEndpoint.objects.count() == MAX_ENDPOINTS_PER_USER
 
 
-def test_another_users_endpoint_is_not_found(user, client_for, public_dns):
+def test_another_users_endpoint_is_not_found(user, auth_client, public_dns):
     theirs = endpoint_create(owner=UserFactory(), url="https://hooks.example.com/in").endpoint
-    client = client_for(user)
+    client = auth_client
 
     deleted = client.delete(f"/api/v1/webhooks/{theirs.id}")
     log = client.get(f"/api/v1/webhooks/{theirs.id}/deliveries")
@@ -104,11 +104,11 @@ def test_another_users_endpoint_is_not_found(user, client_for, public_dns):
     assert WebhookEndpoint.objects.filter(id=theirs.id).exists()
 
 
-def test_deleting_an_endpoint_removes_it_and_its_log(user, client_for, public_dns):
+def test_deleting_an_endpoint_removes_it_and_its_log(user, auth_client, public_dns):
     endpoint = endpoint_create(owner=user, url="https://hooks.example.com/in").endpoint
     add_deliveries(endpoint, 2)
 
-    response = client_for(user).delete(f"/api/v1/webhooks/{endpoint.id}")
+    response = auth_client.delete(f"/api/v1/webhooks/{endpoint.id}")
 
     assert response.status_code == 204
     assert WebhookEndpoint.objects.count() == 0
@@ -116,11 +116,11 @@ def test_deleting_an_endpoint_removes_it_and_its_log(user, client_for, public_dn
 
 
 def test_the_delivery_log_is_paginated_at_a_fixed_query_count(
-    user, client_for, public_dns, django_assert_max_num_queries
+    user, auth_client, public_dns, django_assert_max_num_queries
 ):
     endpoint = endpoint_create(owner=user, url="https://hooks.example.com/in").endpoint
     add_deliveries(endpoint, 25)
-    client = client_for(user)
+    client = auth_client
 
     with django_assert_max_num_queries(3):
         first = client.get(f"/api/v1/webhooks/{endpoint.id}/deliveries").json()
@@ -143,13 +143,13 @@ def test_the_delivery_log_is_paginated_at_a_fixed_query_count(
 
 
 def test_the_endpoint_list_costs_a_fixed_number_of_queries(
-    user, client_for, public_dns, django_assert_max_num_queries
+    user, auth_client, public_dns, django_assert_max_num_queries
 ):
     for _ in range(5):
         endpoint_create(owner=user, url="https://hooks.example.com/in")
 
     with django_assert_max_num_queries(1):
-        response = client_for(user).get("/api/v1/webhooks")
+        response = auth_client.get("/api/v1/webhooks")
 
     assert len(response.json()) == 5
 

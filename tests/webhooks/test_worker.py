@@ -6,11 +6,10 @@ import threading
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from core.redis import get_redis
-from gateway.celery import app as celery_app
 from tests.realtime.factories import JobFactory
+from tests.uploads.test_worker import worker  # noqa: F401 - the same real worker
 from uploads.events import publish_job_event
 from uploads.models import JobStatus
 from webhooks import sending
@@ -20,15 +19,6 @@ from webhooks.runner import embedded_sender
 from webhooks.tasks import deliveries_dispatch_due
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker():
-    get_redis().flushdb()  # this worktree's own Redis database: no message of an older run
-    with start_worker(
-        celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30
-    ):
-        yield
 
 
 def wait_for(predicate, timeout: float = 30) -> None:
@@ -41,7 +31,8 @@ def wait_for(predicate, timeout: float = 30) -> None:
     raise AssertionError("the deliveries did not arrive in time")
 
 
-def test_the_worker_delivers_a_jobs_events_in_order_through_retries(user, receiver_for, worker):
+@pytest.mark.usefixtures("worker")
+def test_the_worker_delivers_a_jobs_events_in_order_through_retries(user, receiver_for):
     # Given an endpoint that answers 500 twice, then 200
     receiver = receiver_for(user, answers=[500, 500])
     job = JobFactory(user=user)
@@ -89,6 +80,7 @@ def test_an_attempt_is_made_once_however_often_it_is_started(user, receiver_for)
 @pytest.fixture
 def embedded(settings):
     settings.REDIS_URL = ""  # embedded mode: no broker, a thread of the server sends
+    embedded_sender.start()  # as WebhooksConfig.ready() does in a server process
     yield embedded_sender
     embedded_sender.stop()
 
