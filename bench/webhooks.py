@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gateway.settings")
 
-from bench.queue_throughput import _instant_provider  # noqa: E402
+from bench.queue_throughput import prepare_instant_pipeline  # noqa: E402
 from bench.queue_throughput import worker as pipeline_worker  # noqa: E402
 
 TIMEOUT = 900.0
@@ -72,9 +71,7 @@ def main() -> None:
     import uploads.services
     from accounts.models import User
     from billing.models import Plan
-    from billing.services import plans_seed
     from channels_app.models import Channel, ChannelStatus
-    from core.redis import get_redis
     from tests.webhooks.receiver import WebhookReceiver
     from uploads.models import Job, JobStatus
     from webhooks.models import DeliveryStatus, WebhookDelivery
@@ -82,16 +79,7 @@ def main() -> None:
 
     if not settings.REDIS_URL:
         sys.exit("REDIS_URL must be set: deliveries run in the Celery worker.")
-    plans_seed()
-    get_redis().delete(settings.CELERY_TASK_DEFAULT_QUEUE)
-    provider = _instant_provider()
-    uploads.services.get_provider = lambda platform: provider
-    real_getaddrinfo = socket.getaddrinfo
-    socket.getaddrinfo = lambda host, port, *a, **k: (  # the asset host is never contacted
-        [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
-        if host == "cdn.example.com"
-        else real_getaddrinfo(host, port, *a, **k)
-    )
+    prepare_instant_pipeline()
     agency = Plan.objects.get(code="agency")
     stamp = time.time_ns()
     receivers = [WebhookReceiver().start() for _ in range(args.users * args.endpoints_per_user)] + [
