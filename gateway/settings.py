@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
 from gateway.env import derive_key, fail_configuration, parse_duration, parse_rate
 
@@ -438,6 +439,14 @@ WEBHOOK_RETRY_MAX_DELAY = env.float("WEBHOOK_RETRY_MAX_DELAY", default=6 * 3600.
 WEBHOOK_RETRY_WINDOW = parse_duration(env.str("WEBHOOK_RETRY_WINDOW", default="24h"))
 # How often due retries are looked for (the beat task, or the embedded sender without Redis).
 WEBHOOK_DISPATCH_INTERVAL = parse_duration(env.str("WEBHOOK_DISPATCH_INTERVAL", default="15s"))
+# Deliveries have a queue of their own, so a burst of them never waits ahead of uploads in one
+# FIFO list: a worker started without -Q takes from both queues in turn, and
+# `celery -A gateway worker -Q webhooks` gives them workers of their own.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, "webhooks")
+]
+CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
     "task": "webhooks.tasks.deliveries_dispatch_due",
     "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),

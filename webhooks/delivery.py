@@ -37,7 +37,6 @@ class AttemptOutcome:
     """What an attempt did, and the delivery of the same chain that may go now, if any."""
 
     claimed: bool
-    delivered: bool = False
     successor_id: UUID | None = None
 
 
@@ -102,7 +101,6 @@ def delivery_attempt(*, delivery_id: UUID) -> AttemptOutcome:
     done = delivery.status != DeliveryStatus.PENDING
     return AttemptOutcome(
         claimed=True,
-        delivered=delivery.status == DeliveryStatus.DELIVERED,
         successor_id=_successor_id(delivery) if done else None,
     )
 

@@ -8,15 +8,17 @@ import time
 import pytest
 
 from core.redis import get_redis
+from gateway.celery import app as celery_app
 from tests.realtime.factories import JobFactory
 from tests.uploads.test_worker import worker  # noqa: F401 - the same real worker
 from uploads.events import publish_job_event
 from uploads.models import JobStatus
+from uploads.tasks import run_job_task
 from webhooks import sending
 from webhooks.delivery import delivery_attempt
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.runner import embedded_sender
-from webhooks.tasks import deliveries_dispatch_due
+from webhooks.tasks import deliveries_dispatch_due, deliveries_start, delivery_send
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -112,3 +114,12 @@ def test_without_redis_a_background_thread_delivers_not_the_publisher(
     assert receiver.received[0].verified
     assert threads
     assert publisher not in threads
+
+
+def test_deliveries_have_a_queue_of_their_own_that_a_default_worker_also_serves():
+    route = celery_app.amqp.router.route
+
+    assert route({}, delivery_send.name)["queue"].name == "webhooks"
+    assert route({}, deliveries_start.name)["queue"].name == "webhooks"
+    assert route({}, run_job_task.name)["queue"].name == "celery"
+    assert set(celery_app.amqp.queues) == {"celery", "webhooks"}  # what a worker without -Q takes
