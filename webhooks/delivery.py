@@ -19,7 +19,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -30,6 +30,8 @@ from webhooks.sending import SendResult, encode_body, send
 logger = logging.getLogger(__name__)
 
 DUE_BATCH = 500
+REDISPATCH_AFTER = timedelta(minutes=5)
+"""How long a task handed to the workers may take to start before the beat sends another."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,21 @@ def deliveries_due_ids(*, limit: int = DUE_BATCH) -> list[UUID]:
     """Ids of deliveries that may be attempted now, longest waiting first."""
     ready = _ready(timezone.now()).order_by("next_attempt_at")
     return list(ready.values_list("id", flat=True)[:limit])
+
+
+def deliveries_take_for_dispatch(*, limit: int = DUE_BATCH) -> list[UUID]:
+    """Ready deliveries whose task is not already on its way (due retries, and those whose
+    message or worker was lost), marked as handed over now. For the beat."""
+    now = timezone.now()
+    not_sent_lately = Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER)
+    ids = list(
+        _ready(now)
+        .filter(not_sent_lately)
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    WebhookDelivery.objects.filter(id__in=ids).update(dispatched_at=now)
+    return ids
 
 
 def retry_delay(attempts: int) -> float:
@@ -146,6 +163,7 @@ def _record_failure(delivery: WebhookDelivery, result: SendResult) -> None:
         delivery.next_attempt_at = None
     else:
         delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts))
+    delivery.dispatched_at = None  # the beat sends the retry when it is due
     _save_outcome(delivery)
     WebhookEndpoint.objects.filter(id=delivery.endpoint_id, failing_since__isnull=True).update(
         failing_since=now
@@ -170,6 +188,7 @@ def _save_outcome(delivery: WebhookDelivery) -> None:
         last_error=delivery.last_error,
         delivered_at=delivery.delivered_at,
         next_attempt_at=delivery.next_attempt_at,
+        dispatched_at=delivery.dispatched_at,
     )
 
 

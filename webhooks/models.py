@@ -73,6 +73,9 @@ class WebhookDelivery(models.Model):
     # that dies mid-attempt leaves the delivery due again). Null when no attempt is planned.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When a task for it was last handed to the workers; null once a retry is scheduled. The
+    # beat sends only deliveries not handed over lately, so a backlog is never queued twice.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -116,6 +116,7 @@ def _deliveries_insert(*, endpoint_ids: list[UUID], event: dict[str, Any]) -> li
                 payload=event,
                 message_id=f"msg_{uuid.uuid4().hex}",
                 next_attempt_at=now,
+                dispatched_at=now,  # deliveries_wake hands it over at once
             )
             for endpoint_id in endpoint_ids
         ]
@@ -137,7 +138,7 @@ def deliveries_redeliver(*, deliveries: Iterable[WebhookDelivery]) -> int:
             .values_list("id", flat=True)
         )
         WebhookDelivery.objects.filter(id__in=queued).update(
-            status=DeliveryStatus.PENDING, next_attempt_at=now, delivered_at=None
+            status=DeliveryStatus.PENDING, next_attempt_at=now, delivered_at=None, dispatched_at=now
         )
     deliveries_wake(queued)
     return len(queued)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from celery import shared_task
 
-from webhooks.delivery import deliveries_due_ids, delivery_attempt
+from webhooks.delivery import deliveries_take_for_dispatch, delivery_attempt
 
 
 @shared_task(ignore_result=True)
@@ -27,8 +27,8 @@ def delivery_send(delivery_id: str) -> None:
 
 @shared_task(ignore_result=True)
 def deliveries_dispatch_due() -> int:
-    """Beat: start every delivery whose retry is due (or whose worker died mid-attempt)."""
-    ids = deliveries_due_ids()
+    """Beat: start every delivery whose retry is due (or whose message or worker was lost)."""
+    ids = deliveries_take_for_dispatch()
     for delivery_id in ids:
         delivery_send.delay(str(delivery_id))
     return len(ids)

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from tests.realtime.factories import JobFactory
 from tests.webhooks.conftest import endpoint_of
-from uploads.events import publish_job_event
+from uploads.events import build_job_event, publish_job_event
 from uploads.models import JobStatus
+from webhooks.delivery import deliveries_take_for_dispatch
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.services import deliveries_enqueue, endpoint_create
 from webhooks.tasks import deliveries_dispatch_due
@@ -230,3 +231,22 @@ def test_a_user_without_endpoints_costs_the_publisher_one_query(
     with django_assert_max_num_queries(1):
         ids = deliveries_enqueue(user_id=job.user_id, event={"type": "job:update", "jobId": "x"})
     assert ids == []
+
+
+def test_the_beat_sends_only_deliveries_whose_task_is_not_already_on_its_way(
+    user, receiver_for, django_capture_on_commit_callbacks
+):
+    # Given a delivery just handed to the workers (its task not run yet)
+    receiver_for(user)
+    job = JobFactory(user=user, status=JobStatus.RUNNING, progress=5)
+    with django_capture_on_commit_callbacks(execute=False):
+        deliveries_enqueue(user_id=user.id, event=build_job_event(job))
+    delivery = WebhookDelivery.objects.get()
+
+    # When the beat runs, then it leaves it alone
+    assert deliveries_take_for_dispatch() == []
+
+    # And when its message was lost long enough ago, the beat sends it once
+    WebhookDelivery.objects.update(dispatched_at=timezone.now() - timedelta(minutes=6))
+    assert deliveries_take_for_dispatch() == [delivery.id]
+    assert deliveries_take_for_dispatch() == []
