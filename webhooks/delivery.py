@@ -115,11 +115,11 @@ def delivery_attempt(*, delivery_id: UUID) -> AttemptOutcome:
             _record_success(delivery, result)
         else:
             _record_failure(delivery, result)
-    done = delivery.status != DeliveryStatus.PENDING
-    return AttemptOutcome(
-        claimed=True,
-        successor_id=_successor_id(delivery) if done else None,
-    )
+    successor_id = _successor_id(delivery) if delivery.status != DeliveryStatus.PENDING else None
+    if successor_id is not None:
+        # The caller hands it over now; the beat need not send it too.
+        WebhookDelivery.objects.filter(id=successor_id).update(dispatched_at=timezone.now())
+    return AttemptOutcome(claimed=True, successor_id=successor_id)
 
 
 def _send(delivery: WebhookDelivery) -> SendResult:
