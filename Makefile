@@ -13,7 +13,7 @@ export PORT HOST
 help:
 	@echo "make run   - start Gateway on port $(PORT) (HTTP + WebSocket; worker and beat with REDIS_URL)"
 	@echo "make test  - run the test suite"
-	@echo "make lint  - ruff check and format check"
+	@echo "make lint  - ruff check and format check, mypy, import contracts"
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,7 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DEBUG=true $(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .

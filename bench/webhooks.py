@@ -11,9 +11,9 @@ publishes instantly) allowed to reach them through ``OUTBOUND_ALLOWED_HOSTS``. T
 1. **Fan-out**: ``--events`` job events (``uploads.events.publish_job_event``, ten per job)
    spread over ``--users`` users with ``--endpoints-per-user`` endpoints each; measured from the
    first event until every delivery is DELIVERED; also what publishing cost the publisher.
-2. **Pipeline**: ``--jobs`` uploads through ``uploads.services.job_create`` until SUCCEEDED, for
-   a user without endpoints and then for one with ``--endpoints-per-user`` endpoints (every job
-   sends two events: progress and done), in jobs per second end to end.
+2. **Pipeline**: ``--jobs`` uploads through ``uploads.services.jobs.job_create`` until
+   SUCCEEDED, for a user without endpoints and then for one with ``--endpoints-per-user``
+   endpoints (every job sends two events: progress and done), in jobs per second end to end.
 
 Its rows are deleted afterwards. Not part of the test suite.
 """
@@ -68,7 +68,7 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
-    import uploads.services
+    import uploads.services.jobs
     from accounts.models import User
     from billing.models import Plan
     from channels_app.models import Channel, ChannelStatus
@@ -146,7 +146,7 @@ def main() -> None:
             user, channel = creator(label.replace(" ", "-"), endpoints)
             started = time.monotonic()
             for index in range(args.jobs):
-                uploads.services.job_create(
+                uploads.services.jobs.job_create(
                     user=user, channel_id=channel.pk, title=f"bench {index}",
                     asset_url="https://cdn.example.com/video.mp4",
                 )  # fmt: skip

@@ -230,10 +230,10 @@ WS_IDLE_TIMEOUT = parse_duration(env.str("WS_IDLE_TIMEOUT", default="120s"))
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.authentication.JWTAuthentication",
+        "accounts.authentication.JWTAuthentication",
     ],
     # Every authenticated endpoint is limited by the user's plan unless a view says otherwise.
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.PlanRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["billing.throttles.PlanRateThrottle"],
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
@@ -470,4 +470,21 @@ CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
     "task": "webhooks.tasks.deliveries_dispatch_due",
     "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
+}
+
+# --- podcasts: hosted show feeds and their media ------------------------------------------------
+INSTALLED_APPS += ["podcasts"]
+# Hub pinged (hub.mode=publish) when an episode goes live; empty disables the ping.
+WEBSUB_HUB_URL = env.str("WEBSUB_HUB_URL", default="https://pubsubhubbub.appspot.com/")
+WEBSUB_HUB_TIMEOUT = env.float("WEBSUB_HUB_TIMEOUT", default=10.0)
+# A served feed stays cached this long at most; any change to the show or its episodes
+# retires it at once.
+PODCAST_FEED_CACHE_TTL = parse_duration(env.str("PODCAST_FEED_CACHE_TTL", default="5m"))
+# How often scheduled episodes that became due are made live (beat).
+PODCAST_PUBLISH_INTERVAL = parse_duration(env.str("PODCAST_PUBLISH_INTERVAL", default="30s"))
+# Lifetime of the presigned S3 GET an enclosure redirects to.
+PODCAST_MEDIA_URL_TTL = parse_duration(env.str("PODCAST_MEDIA_URL_TTL", default="1h"))
+CELERY_BEAT_SCHEDULE["podcasts-publish-due"] = {
+    "task": "podcasts.tasks.episodes_publish_due_task",
+    "schedule": PODCAST_PUBLISH_INTERVAL.total_seconds(),
 }

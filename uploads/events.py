@@ -25,7 +25,8 @@ import asyncio
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from uuid import UUID
 
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
@@ -33,11 +34,8 @@ from django.db import transaction
 from djangorestframework_camel_case.util import camelize
 from redis.exceptions import RedisError
 
-from uploads.models import JobStatus
+from uploads.models import Job, JobStatus
 from webhooks.services import deliveries_enqueue
-
-if TYPE_CHECKING:
-    from uploads.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +87,18 @@ def publish_job_event(job: Job) -> None:
     # robust: a failure to notify must never turn a committed job change into an error.
     transaction.on_commit(lambda: _deliver(group, event), robust=True)
     transaction.on_commit(lambda: deliveries_enqueue(user_id=user_id, event=event), robust=True)
+
+
+def publish_job_event_on_commit(job_id: UUID) -> None:
+    """Publish the event of job ``job_id`` as it is once the current transaction commits."""
+
+    def publish() -> None:
+        job = Job.objects.filter(pk=job_id).first()
+        if job is not None:
+            publish_job_event(job)
+
+    # robust: a realtime hiccup is logged by Django and never fails the change itself.
+    transaction.on_commit(publish, robust=True)
 
 
 def remember_socket_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -6,24 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.realtime.factories import UserFactory
 from tests.uploads.test_ssrf import dns  # noqa: F401 - the same fake resolver
 from tests.webhooks.receiver import WebhookReceiver
 from webhooks.models import WebhookEndpoint
 from webhooks.services import endpoint_create
-
-
-@pytest.fixture
-def user(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def auth_client(api_client, user) -> APIClient:
-    api_client.force_authenticate(user)
-    return api_client
 
 
 @pytest.fixture

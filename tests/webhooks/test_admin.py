@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from tests.realtime.factories import JobFactory
+from tests.factories import JobFactory
 from uploads.events import publish_job_event
 from uploads.models import JobStatus
 from webhooks.models import WebhookDelivery
@@ -24,7 +24,7 @@ def test_redeliver_sends_a_delivery_again_with_the_same_webhook_id(
 ):
     # Given a delivered event
     receiver = receiver_for(user)
-    job = JobFactory(user=user, status=JobStatus.RUNNING, progress=7)
+    job = JobFactory(channel__user=user, status=JobStatus.RUNNING, progress=7)
     with django_capture_on_commit_callbacks(execute=True):
         publish_job_event(job)
     delivery = WebhookDelivery.objects.get()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.realtime.factories import UserFactory
+from tests.factories import UserFactory
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import MAX_ENDPOINTS_PER_USER, endpoint_create
 

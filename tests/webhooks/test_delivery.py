@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tests.realtime.factories import JobFactory
+from tests.factories import JobFactory
 from tests.webhooks.conftest import endpoint_of
 from uploads.events import build_job_event, publish_job_event
 from uploads.models import JobStatus
@@ -41,7 +41,7 @@ def test_a_refused_delivery_is_retried_with_the_same_webhook_id_until_answered(
 ):
     # Given an endpoint that answers 500 twice, then 200
     receiver = receiver_for(user, answers=[500, 500])
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     # When the job moves and the beat retries what failed
     publish(job, django_capture_on_commit_callbacks, status=JobStatus.RUNNING, progress=40)
@@ -66,7 +66,7 @@ def test_a_later_event_of_a_job_waits_for_the_earlier_one(
 ):
     # Given an endpoint that refuses the first attempt
     receiver = receiver_for(user, answers=[503])
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     # When the job progresses and then succeeds before the first event got through
     publish(job, django_capture_on_commit_callbacks, status=JobStatus.RUNNING, progress=50)
@@ -100,7 +100,7 @@ def test_order_holds_per_job_while_other_jobs_go_ahead(
 ):
     # Given a receiver whose first answer fails, and two jobs
     receiver = receiver_for(user, answers=[500])
-    stuck, other = JobFactory(user=user), JobFactory(user=user)
+    stuck, other = JobFactory(channel__user=user), JobFactory(channel__user=user)
 
     # When the first job's event fails and the other job moves
     publish(stuck, django_capture_on_commit_callbacks, status=JobStatus.RUNNING, progress=10)
@@ -124,7 +124,7 @@ def test_every_enabled_endpoint_of_the_owner_gets_the_event_and_nobody_else(
 ):
     first, second = receiver_for(user), receiver_for(user)
     stranger = receiver_for(JobFactory().user)
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     publish(
         job,
@@ -144,7 +144,7 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_its_owner_emailed(
 ):
     # Given an endpoint that always answers 500 and has been failing since yesterday
     receiver = receiver_for(user, default=500)
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
     publish(job, django_capture_on_commit_callbacks, status=JobStatus.RUNNING, progress=5)
     assert endpoint_of(receiver).enabled
     day_ago = timezone.now() - timedelta(hours=25)
@@ -173,7 +173,7 @@ def test_an_endpoint_that_fails_then_recovers_within_the_day_stays_enabled(
     user, receiver_for, django_capture_on_commit_callbacks
 ):
     receiver = receiver_for(user, answers=[500])
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
     publish(job, django_capture_on_commit_callbacks, status=JobStatus.RUNNING, progress=5)
     assert endpoint_of(receiver).failing_since is not None
 
@@ -191,7 +191,7 @@ def test_a_delivery_checks_the_address_again_and_connects_to_the_checked_one(
     # Given an https endpoint whose name resolved to a public address when it was added
     dns["hooks.example.com"] = "93.184.216.34"
     endpoint = endpoint_create(owner=user, url="https://hooks.example.com/in").endpoint
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     # When its name now points at the loopback interface (DNS rebinding)
     dns["hooks.example.com"] = "127.0.0.1"
@@ -216,7 +216,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     receiver.endpoint.__class__.objects.filter(id=receiver.endpoint.id).update(
         url=f"http://hooks.test:{port}/hooks"
     )
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     publish(job, django_capture_on_commit_callbacks, status=JobStatus.RUNNING, progress=5)
 
@@ -227,7 +227,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(
 def test_a_user_without_endpoints_costs_the_publisher_one_query(
     user, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
-    job = JobFactory(user=user, status=JobStatus.RUNNING, progress=3)
+    job = JobFactory(channel__user=user, status=JobStatus.RUNNING, progress=3)
     with django_assert_max_num_queries(1):
         ids = deliveries_enqueue(user_id=job.user_id, event={"type": "job:update", "jobId": "x"})
     assert ids == []
@@ -238,7 +238,7 @@ def test_the_beat_sends_only_deliveries_whose_task_is_not_already_on_its_way(
 ):
     # Given a delivery just handed to the workers (its task not run yet)
     receiver_for(user)
-    job = JobFactory(user=user, status=JobStatus.RUNNING, progress=5)
+    job = JobFactory(channel__user=user, status=JobStatus.RUNNING, progress=5)
     with django_capture_on_commit_callbacks(execute=False):
         deliveries_enqueue(user_id=user.id, event=build_job_event(job))
     delivery = WebhookDelivery.objects.get()

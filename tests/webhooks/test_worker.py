@@ -9,7 +9,7 @@ import pytest
 
 from core.redis import get_redis
 from gateway.celery import app as celery_app
-from tests.realtime.factories import JobFactory
+from tests.factories import JobFactory
 from tests.uploads.test_worker import worker  # noqa: F401 - the same real worker
 from uploads.events import publish_job_event
 from uploads.models import JobStatus
@@ -37,7 +37,7 @@ def wait_for(predicate, timeout: float = 30) -> None:
 def test_the_worker_delivers_a_jobs_events_in_order_through_retries(user, receiver_for):
     # Given an endpoint that answers 500 twice, then 200
     receiver = receiver_for(user, answers=[500, 500])
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     # When the job runs and finishes (each change published after its commit)
     for progress in (10, 60):
@@ -68,7 +68,7 @@ def test_the_worker_delivers_a_jobs_events_in_order_through_retries(user, receiv
 
 def test_an_attempt_is_made_once_however_often_it_is_started(user, receiver_for):
     receiver = receiver_for(user)
-    job = JobFactory(user=user, status=JobStatus.RUNNING, progress=5)
+    job = JobFactory(channel__user=user, status=JobStatus.RUNNING, progress=5)
     get_redis().flushdb()
     publish_job_event(job)  # queued for a worker that is not running
     delivery = WebhookDelivery.objects.get()
@@ -92,7 +92,7 @@ def test_without_redis_a_background_thread_delivers_not_the_publisher(
 ):
     # Given an endpoint in embedded mode
     receiver = receiver_for(user)
-    job = JobFactory(user=user, status=JobStatus.RUNNING, progress=5)
+    job = JobFactory(channel__user=user, status=JobStatus.RUNNING, progress=5)
     publisher = threading.get_ident()
     threads: list[int] = []
     real_send = sending.send

@@ -13,11 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.authentication import authenticated_user
+from accounts.authentication import authenticated_user
 from core.errors import ApplicationError, error_body
 from core.pagination import PageNumberPagination
 from core.storage import InvalidUploadToken
-from uploads import selectors, services
+from uploads import selectors
 from uploads.api.serializers import (
     JobListQuerySerializer,
     JobSerializer,
@@ -27,6 +27,8 @@ from uploads.api.serializers import (
     UploadInputSerializer,
 )
 from uploads.models import JobStatus
+from uploads.services.jobs import job_cancel, job_create, job_retry
+from uploads.services.storage import stored_asset_presign, stored_asset_receive
 
 
 class UploadView(APIView):
@@ -39,7 +41,7 @@ class UploadView(APIView):
     def post(self, request: Request) -> Response:
         data = UploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        accepted = services.job_create(
+        accepted = job_create(
             user=authenticated_user(request),
             idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
             **data.validated_data,
@@ -56,7 +58,7 @@ class PresignView(APIView):
     def post(self, request: Request) -> Response:
         data = PresignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        presigned = services.asset_presign(user=authenticated_user(request), **data.validated_data)
+        presigned = stored_asset_presign(user=authenticated_user(request), **data.validated_data)
         return Response(PresignOutputSerializer(presigned).data)
 
 
@@ -92,18 +94,14 @@ class JobListView(APIView):
 class JobCancelView(APIView):
     @extend_schema(request=None, responses={200: JobSerializer}, summary="Cancel a queued job")
     def post(self, request: Request, job_id: UUID) -> Response:
-        job = services.job_cancel(
-            job=selectors.job_get(user=authenticated_user(request), job_id=job_id)
-        )
+        job = job_cancel(job=selectors.job_get(user=authenticated_user(request), job_id=job_id))
         return Response(JobSerializer(job).data)
 
 
 class JobRetryView(APIView):
     @extend_schema(request=None, responses={202: JobSerializer}, summary="Queue a failed job again")
     def post(self, request: Request, job_id: UUID) -> Response:
-        job = services.job_retry(
-            job=selectors.job_get(user=authenticated_user(request), job_id=job_id)
-        )
+        job = job_retry(job=selectors.job_get(user=authenticated_user(request), job_id=job_id))
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -123,7 +121,7 @@ class AssetBlobView(View):
                 yield chunk
 
         try:
-            services.asset_receive(
+            stored_asset_receive(
                 token=token, content_type=request.content_type or "", chunks=chunks()
             )
         except InvalidUploadToken:

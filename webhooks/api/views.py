@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.authentication import authenticated_user
+from accounts.authentication import authenticated_user
 from core.pagination import PageNumberPagination
 from webhooks import selectors, services
 from webhooks.api.serializers import (
