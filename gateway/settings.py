@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
 from gateway.env import derive_key, fail_configuration, parse_duration, parse_rate
 
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "uploads",
     "metrics",
     "providers",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -505,9 +507,10 @@ UPLOAD_DISPATCH_INTERVAL = parse_duration(env.str("UPLOAD_DISPATCH_INTERVAL", de
 # Embedded mode (no REDIS_URL): run due jobs in a thread of the web server process.
 UPLOAD_EMBEDDED_RUNNER = env.bool("UPLOAD_EMBEDDED_RUNNER", default=True)
 ASSET_FETCH_TIMEOUT = env.float("ASSET_FETCH_TIMEOUT", default=30.0)
-# TEST ONLY: "host:port" pairs exempt from the https and address checks of assetUrl (local
-# fakes on 127.0.0.1). Empty in every real deployment; never add a public name here.
-ASSET_URL_ALLOWED_HOSTS = env.list("ASSET_URL_ALLOWED_HOSTS", default=[])
+# TEST ONLY: "host:port" pairs exempt from the https and address checks of assetUrl and of
+# webhook URLs (local fakes on 127.0.0.1). Empty in every real deployment; never add a public
+# name here.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 # Storage of presigned uploads: local files under var/media, or s3://bucket?endpoint_url=...
 STORAGE_URL = env.str("STORAGE_URL", default="")
 PRESIGN_TTL = parse_duration(env.str("PRESIGN_TTL", default="15m"))
@@ -515,6 +518,29 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=256 * 1024**3)
 CELERY_BEAT_SCHEDULE["uploads-dispatch-due"] = {
     "task": "uploads.tasks.dispatch_due_jobs",
     "schedule": UPLOAD_DISPATCH_INTERVAL.total_seconds(),
+}
+
+# --- webhooks: signed job events to the creators' endpoints ------------------------------------
+# Seconds one delivery attempt may take (connect and answer).
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Exponential back-off between attempts: base doubling per attempt, capped, with jitter.
+WEBHOOK_RETRY_BASE_DELAY = env.float("WEBHOOK_RETRY_BASE_DELAY", default=30.0)
+WEBHOOK_RETRY_MAX_DELAY = env.float("WEBHOOK_RETRY_MAX_DELAY", default=6 * 3600.0)
+# How long a delivery is retried, and an endpoint may fail, before it is given up / disabled.
+WEBHOOK_RETRY_WINDOW = parse_duration(env.str("WEBHOOK_RETRY_WINDOW", default="24h"))
+# How often due retries are looked for (the beat task, or the embedded sender without Redis).
+WEBHOOK_DISPATCH_INTERVAL = parse_duration(env.str("WEBHOOK_DISPATCH_INTERVAL", default="15s"))
+# Deliveries have a queue of their own, so a burst of them never waits ahead of uploads in one
+# FIFO list: a worker started without -Q takes from both queues in turn, and
+# `celery -A gateway worker -Q webhooks` gives them workers of their own.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, "webhooks")
+]
+CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
+CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
+    "task": "webhooks.tasks.deliveries_dispatch_due",
+    "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
 }
 
 # --- podcasts: hosted show feeds and their media ------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/", include("accounts.api.urls")),
     path("api/v1/", include("channels_app.api.urls")),
     path("api/v1/", include("uploads.api.urls")),
+    path("api/v1/", include("webhooks.api.urls")),
     path("api/v1/", include("podcasts.api.urls")),
     path("feeds/", include("podcasts.api.feed_urls")),
     path("oauth2/callback/<str:platform>", OAuthCallbackView.as_view(), name="oauth-callback"),

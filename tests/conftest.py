@@ -152,7 +152,7 @@ def _asset(tmp_path: Path, settings, size: int) -> Iterator[Asset]:
     path = tmp_path / "asset.mp4"
     sha = write_random_file(path, size)
     with AssetServer(path) as server:
-        settings.ASSET_URL_ALLOWED_HOSTS = [server.host]
+        settings.OUTBOUND_ALLOWED_HOSTS = [server.host]
         yield Asset(path=path, size=size, sha256=sha, server=server)
 
 
