@@ -1,4 +1,5 @@
-"""Races that only a real database shows: two connects at the plan limit, one state twice."""
+"""Races that only a real database shows: two connects at the plan limit, one state twice, one
+held consent finished twice."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from billing.services import plans_seed
-from channels_app.models import Channel
+from channels_app.models import Channel, OAuthFlow
 from channels_app.services import limits
 from channels_app.services.connect import channel_connect_manual
 from core.errors import Forbidden
 from providers.registry import get_provider
 from tests.factories import ManualChannelFactory, UserFactory
 from tests.providers.youtube.fake_google import youtube_channel
-from tests.support.oauth_flows import follow_to_gateway, frontend_query, start_oauth
+from tests.support.oauth_flows import finish_oauth, follow_to_gateway, frontend_query, start_oauth
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -96,8 +97,41 @@ def test_one_consent_redirect_delivered_twice_at_once_connects_once(fake_google)
         lambda: frontend_query(follow_to_gateway(APIClient(), redirect)),
     )
 
-    # Then the state is claimed once: one channel, one invalid_state, one code exchange
-    assert sorted(next(iter(r)) for r in results) == ["connected", "error"], results
+    # Then the state is claimed once: one held flow, one invalid_state, one code exchange
+    assert sorted(next(iter(r)) for r in results) == ["error", "oauthFlow"], results
     assert {"error": "invalid_state"} in results
-    assert Channel.objects.filter(user=user).count() == 1
+    assert OAuthFlow.objects.filter(user=user).count() == 1
     assert len(fake_google.requests_to("/token")) == 1
+
+
+def test_one_held_consent_finished_twice_at_once_connects_once(fake_google, monkeypatch):
+    # Given a user's consent held by the callback
+    plans_seed()
+    user = UserFactory(plan=None)
+    fake_google.add_account("creator@gmail.com", youtube_channel())
+    client = APIClient()
+    client.force_authenticate(user)
+    start = start_oauth(client)
+    callback = follow_to_gateway(
+        client, fake_google.consent(start["authorizationUrl"], account="creator@gmail.com")
+    )
+    # and a slow limit lookup, so both finishes would be past their checks before either inserts
+    real_limit = limits.channel_limit_for
+
+    def slow_limit(locked_user):
+        time.sleep(0.3)
+        return real_limit(locked_user)
+
+    monkeypatch.setattr(limits, "channel_limit_for", slow_limit)
+
+    # When the frontend finishes it twice concurrently (two tabs)
+    results = run_together(
+        lambda: finish_oauth(client, callback).status_code,
+        lambda: finish_oauth(client, callback).status_code,
+    )
+
+    # Then one finish connects the channel and the other finds the flow gone
+    assert sorted(results) == [201, 404], results
+    assert Channel.objects.filter(user=user).count() == 1
+    assert not OAuthFlow.objects.exists()
+    assert fake_google.revoked_tokens == []
