@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from channels_app import tasks
 from channels_app.models import Channel, OAuthFlow
-from tests.factories import ManualChannelFactory
+from tests.factories import ManualChannelFactory, UserFactory
 from tests.providers.youtube.fake_google import youtube_channel
 from tests.support.oauth_flows import (
     connect_youtube,
@@ -238,3 +238,25 @@ def test_the_purge_keeps_live_flows_and_spares_the_grant_of_a_connected_account(
     assert OAuthFlow.objects.count() == 1
     assert finish_oauth(api, live_callback).status_code == 201
     assert Channel.objects.filter(user=user).count() == 2
+
+
+# --- operators ---------------------------------------------------------------------------------
+def test_the_admin_lists_held_consents_read_only_without_their_grant(client, api, google):
+    consent_youtube(api, google, account=CREATOR)
+    held = OAuthFlow.objects.get()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/channels_app/oauthflow/")
+    detail = client.get(f"/admin/channels_app/oauthflow/{held.pk}/change/")
+    delete = client.get(f"/admin/channels_app/oauthflow/{held.pk}/delete/")
+
+    assert listing.status_code == 200
+    assert detail.status_code == 200
+    assert delete.status_code == 403  # deleting here would skip the revocation
+    [grant] = google.live_refresh_tokens()
+    for page in (listing, detail):
+        html = page.content.decode()
+        assert held.account_encrypted not in html
+        assert held.flow_hash not in html
+        assert grant not in html
+    assert OAuthFlow.objects.count() == 1
