@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from billing.services import plans_seed
 from channels_app.models import Channel, OAuthFlow
 from channels_app.services import limits
@@ -51,12 +52,9 @@ def run_together(*calls: Callable[[], object]) -> list[object]:
     return results
 
 
-def test_two_concurrent_connects_at_the_limit_one_wins(monkeypatch):
-    # Given a free user with one channel left before the limit of two
-    plans_seed()
-    user = UserFactory(plan=None)
-    ManualChannelFactory(user=user)
-    # and a slow limit lookup, so both requests would have counted before either inserts
+@pytest.fixture
+def slow_limit_lookup(monkeypatch) -> None:
+    """A slow plan-limit lookup, so racing requests would all have counted before any inserts."""
     real_limit = limits.channel_limit_for
 
     def slow_limit(locked_user):
@@ -64,6 +62,25 @@ def test_two_concurrent_connects_at_the_limit_one_wins(monkeypatch):
         return real_limit(locked_user)
 
     monkeypatch.setattr(limits, "channel_limit_for", slow_limit)
+
+
+def creator_with_consent(fake_google) -> tuple[User, APIClient, str]:
+    """A free user, their API client, and the redirect of a consent they started."""
+    plans_seed()
+    user = UserFactory(plan=None)
+    fake_google.add_account("creator@gmail.com", youtube_channel())
+    client = APIClient()
+    client.force_authenticate(user)
+    start = start_oauth(client)
+    redirect = fake_google.consent(start["authorizationUrl"], account="creator@gmail.com")
+    return user, client, redirect
+
+
+def test_two_concurrent_connects_at_the_limit_one_wins(slow_limit_lookup):
+    # Given a free user with one channel left before the limit of two (and a slow lookup)
+    plans_seed()
+    user = UserFactory(plan=None)
+    ManualChannelFactory(user=user)
     provider = get_provider("apple_music")
 
     def connect() -> object:
@@ -83,13 +100,7 @@ def test_two_concurrent_connects_at_the_limit_one_wins(monkeypatch):
 
 def test_one_consent_redirect_delivered_twice_at_once_connects_once(fake_google):
     # Given a user's consent redirect (state + code)
-    plans_seed()
-    user = UserFactory(plan=None)
-    fake_google.add_account("creator@gmail.com", youtube_channel())
-    client = APIClient()
-    client.force_authenticate(user)
-    start = start_oauth(client)
-    redirect = fake_google.consent(start["authorizationUrl"], account="creator@gmail.com")
+    user, _, redirect = creator_with_consent(fake_google)
 
     # When the browser delivers it twice concurrently
     results = run_together(
@@ -104,25 +115,10 @@ def test_one_consent_redirect_delivered_twice_at_once_connects_once(fake_google)
     assert len(fake_google.requests_to("/token")) == 1
 
 
-def test_one_held_consent_finished_twice_at_once_connects_once(fake_google, monkeypatch):
-    # Given a user's consent held by the callback
-    plans_seed()
-    user = UserFactory(plan=None)
-    fake_google.add_account("creator@gmail.com", youtube_channel())
-    client = APIClient()
-    client.force_authenticate(user)
-    start = start_oauth(client)
-    callback = follow_to_gateway(
-        client, fake_google.consent(start["authorizationUrl"], account="creator@gmail.com")
-    )
-    # and a slow limit lookup, so both finishes would be past their checks before either inserts
-    real_limit = limits.channel_limit_for
-
-    def slow_limit(locked_user):
-        time.sleep(0.3)
-        return real_limit(locked_user)
-
-    monkeypatch.setattr(limits, "channel_limit_for", slow_limit)
+def test_one_held_consent_finished_twice_at_once_connects_once(fake_google, slow_limit_lookup):
+    # Given a user's consent held by the callback (and a slow limit lookup)
+    user, client, redirect = creator_with_consent(fake_google)
+    callback = follow_to_gateway(client, redirect)
 
     # When the frontend finishes it twice concurrently (two tabs)
     results = run_together(
