@@ -46,8 +46,12 @@ run: migrate
 		exec $(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) gateway.asgi:application; \
 	fi
 
+# The test database is kept between runs (dj-stripe's migrations take about a minute or two);
+# `make test PYTEST_DB=--create-db` rebuilds it, as CI does.
+PYTEST_DB ?= --reuse-db
+
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_DB)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
