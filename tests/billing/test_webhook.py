@@ -221,3 +221,27 @@ def test_two_copies_at_the_same_time_are_processed_once(fake_stripe, plans):
     assert Event.objects.filter(type="customer.subscription.created").count() == 1
     assert len(fake_stripe.requests_to(f"/v1/subscriptions/{sub['id']}")) == 2
     assert plan_code(user) == "pro"
+
+
+def test_an_operator_replays_failed_events_from_the_admin(fake_stripe, user, customer, client):
+    # given a webhook whose processing failed because Stripe did not have the subscription yet
+    sub = fake_stripe.subscription(customer=customer.id, price=PRICE_PRO)
+    missing = fake_stripe.objects.pop(sub["id"])
+    post_event(event_body("customer.subscription.created", sub))
+    trigger = WebhookEventTrigger.objects.get(processed=False)
+    fake_stripe.put(missing)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    # when the operator runs the replay action on it
+    response = client.post(
+        "/admin/djstripe/webhookeventtrigger/",
+        {"action": "replay", "_selected_action": [trigger.pk]},
+        follow=True,
+    )
+
+    # then the event is processed and the user is on pro
+    assert response.status_code == 200
+    assert "1 replayed, 0 failed again." in response.content.decode()
+    trigger.refresh_from_db()
+    assert trigger.processed is True
+    assert plan_code(user) == "pro"
