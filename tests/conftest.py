@@ -55,3 +55,7 @@ def celery_eager() -> Iterator[None]:
         yield
     finally:
         celery_app.conf.task_always_eager = previous
+
+
+# The local fake Stripe API (billing).
+pytest_plugins.append("tests.fakes.stripe_api")

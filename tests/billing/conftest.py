@@ -8,8 +8,6 @@ from rest_framework.test import APIClient
 from billing.services import plans_seed
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.fakes.stripe_api"]
-
 
 @pytest.fixture
 def plans(db) -> None:
