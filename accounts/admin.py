@@ -11,10 +11,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from rest_framework.exceptions import Throttled
-from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import User, UserManager
+from accounts.models import RefreshTokenRecord, User, UserManager
 from billing.selectors import plan_default
 from core.throttles import LoginFailureGuard
 
@@ -130,14 +128,20 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
 
 
 admin.site.login_form = ThrottledAdminLoginForm
-admin.site.unregister(OutstandingToken)
 
 
-@admin.register(OutstandingToken)
-class OutstandingTokenWithoutSecretAdmin(OutstandingTokenAdmin):
-    """simplejwt's admin shows the whole refresh JWT, a live credential: leave it out."""
+@admin.register(RefreshTokenRecord)
+class RefreshTokenRecordAdmin(admin.ModelAdmin):
+    """Logins and their refresh tokens, read-only. Only ``jti``s are stored, never a token."""
 
-    exclude = ("token",)
+    list_display = ("user", "family", "created_at", "expires_at", "rotated_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__email", "=family", "=jti")
+    list_select_related = ("user",)
+    readonly_fields = [field.name for field in RefreshTokenRecord._meta.fields]
 
-    def get_readonly_fields(self, *args, **kwargs) -> list[str]:
-        return [field for field in super().get_readonly_fields(*args, **kwargs) if field != "token"]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/v1/", include("billing.api.urls")),
     path("api/v1/", include("metrics.api.urls")),
     path("webhook/stripe", StripeWebhookView.as_view(), name="stripe-webhook"),
+    path("api/v1/", include("podcasts.api.urls")),
+    path("feeds/", include("podcasts.api.feed_urls")),
     path("oauth2/callback/<str:platform>", OAuthCallbackView.as_view(), name="oauth-callback"),
     path("admin/", admin.site.urls),
 ]
