@@ -40,7 +40,7 @@ def channel_ids_usable(user: User) -> list[UUID]:
     return list(oldest.values_list("id", flat=True)[:limit])
 
 
-def channel_upload_check(*, user: User, channel_id: UUID) -> None:
+def channel_upload_check(*, user: User, channel_id: UUID | None) -> None:
     """Raise 403 ``plan_limit_reached`` when ``channel_id`` is beyond the plan's channel limit."""
     if channel_id in channel_ids_usable(user):
         return

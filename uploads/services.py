@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from billing.selectors import channel_upload_check
 from billing.services import upload_slot_release, upload_slot_reserve, user_storage_limit
 from channels_app.models import Channel, ChannelStatus
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -184,6 +185,7 @@ def job_create(
         description=description,
         asset_url=asset_url,
     )
+    channel_upload_check(user=user, channel_id=channel.pk)
     try:
         with transaction.atomic():
             period = upload_slot_reserve(user=user)
@@ -488,6 +490,7 @@ def job_retry(*, job: Job) -> Job:
     if job.status != JobStatus.FAILED:
         raise Conflict("Only a failed job can be retried.", code="job_not_retryable")
     _ensure_channel_active(job.channel)
+    channel_upload_check(user=job.user, channel_id=job.channel_id)
     with transaction.atomic():
         period = upload_slot_reserve(user=job.user)
         retried = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
