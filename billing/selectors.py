@@ -8,10 +8,8 @@ from uuid import UUID
 from djstripe.models import Subscription
 
 from billing.models import Plan
-from billing.plans import DEFAULT_PLANS, FREE
-from billing.stripe_api import GRANTING_STATUSES
+from billing.plans import DEFAULT_PLANS, FREE, GRANTING_STATUSES
 from channels_app.models import Channel
-from core.errors import Forbidden
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -38,19 +36,6 @@ def channel_ids_usable(user: User) -> list[UUID]:
     limit = plan_of(user).channel_limit
     oldest = Channel.objects.filter(user=user).order_by("connected_at", "id")
     return list(oldest.values_list("id", flat=True)[:limit])
-
-
-def channel_upload_check(*, user: User, channel_id: UUID | None) -> None:
-    """Raise 403 ``plan_limit_reached`` when ``channel_id`` is beyond the plan's channel limit."""
-    if channel_id in channel_ids_usable(user):
-        return
-    plan = plan_of(user)
-    raise Forbidden(
-        f"Your {plan.name} plan allows uploads to {plan.channel_limit} channels and you have "
-        f"more connected: only the {plan.channel_limit} connected first take uploads. "
-        "Disconnect a channel or upgrade to upload to this one.",
-        code="plan_limit_reached",
-    )
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,6 @@ from django.conf import settings
 
 from core.errors import ServiceUnavailable
 
-# Statuses in which a subscription grants its plan; any other (canceled, unpaid, past_due,
-# incomplete, paused, ...) does not.
-GRANTING_STATUSES = frozenset({"active", "trialing"})
-
 
 def stripe_configure() -> None:
     """Point the stripe library at ``STRIPE_API_BASE`` with a bounded timeout (at start-up)."""

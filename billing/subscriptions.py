@@ -16,8 +16,9 @@ from django.db import transaction
 from djstripe.models import Subscription
 
 from billing.models import Plan
+from billing.plans import GRANTING_STATUSES
 from billing.selectors import plan_default
-from billing.stripe_api import GRANTING_STATUSES, plan_code_for_price
+from billing.stripe_api import plan_code_for_price
 
 logger = logging.getLogger(__name__)
 

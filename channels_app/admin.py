@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from channels_app.models import Channel
-from channels_app.services import channel_refresh
+from channels_app.services.refresh import channel_refresh
 from core.errors import ApplicationError
 
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from core.errors import ApplicationError
 from uploads.models import Job, StoredAsset
-from uploads.services import job_cancel, job_retry
+from uploads.services.jobs import job_cancel, job_retry
 
 
 def _apply(modeladmin: admin.ModelAdmin, request: HttpRequest, jobs: QuerySet[Job], action) -> None:

@@ -4,6 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import authenticated_user
 from billing.api.serializers import (
     CheckoutInputSerializer,
     CurrentPlanSerializer,
@@ -15,7 +16,6 @@ from billing.checkout import checkout_session_create, portal_session_create
 from billing.models import Plan
 from billing.selectors import subscription_of
 from billing.webhooks import stripe_webhook_receive
-from core.authentication import authenticated_user
 from metrics.selectors import account_usage
 
 

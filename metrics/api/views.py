@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.authentication import authenticated_user
+from accounts.authentication import authenticated_user
 from metrics.api.serializers import OverviewSerializer
 from metrics.selectors import account_usage, job_counts
 

@@ -12,9 +12,8 @@ from rest_framework.test import APIClient
 from billing.models import Plan
 from channels_app.models import Channel
 from tests.billing.test_webhook import post_event
-from tests.factories import UserFactory
+from tests.factories import ChannelFactory, JobFactory, UserFactory
 from tests.fakes.stripe_api import PRICE_PRO, event_body
-from tests.uploads.factories import ChannelFactory, JobFactory
 from tests.uploads.test_api import dispatched, public_dns  # noqa: F401  (fixtures)
 from uploads.models import Job, JobStatus, StoredAsset
 

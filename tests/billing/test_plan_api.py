@@ -10,8 +10,8 @@ from djstripe.models import Customer
 from billing.models import PlanUsage
 from billing.services import month_start
 from billing.subscriptions import subscription_sync
+from tests.factories import ChannelFactory, JobFactory
 from tests.fakes.stripe_api import PRICE_PRO, SECRET_KEY
-from tests.uploads.factories import ChannelFactory, JobFactory
 
 
 def test_plans_are_public_with_their_limits(api_client, plans):

@@ -11,10 +11,9 @@ from rest_framework.test import APIClient
 from accounts.services import session_start
 from billing.models import Plan, PlanUsage
 from billing.services import month_start, plans_seed, upload_slot_release, upload_slot_reserve
-from tests.factories import UserFactory
-from tests.uploads.factories import ChannelFactory, JobFactory
+from tests.factories import ChannelFactory, JobFactory, UserFactory
 from uploads.models import Job, JobStatus, StoredAsset
-from uploads.services import job_cancel
+from uploads.services.jobs import job_cancel
 
 GIB = 1024**3
 
