@@ -543,6 +543,26 @@ CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
     "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
 }
 
+# --- billing: Stripe through dj-stripe ------------------------------------------------------
+INSTALLED_APPS += ["djstripe"]
+# Unset STRIPE_SECRET_KEY: checkout and portal answer 503 billing_not_configured.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+# Signing secret of the endpoint that posts to /webhook/stripe ("whsec_...").
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Stripe price ids of the paid plans: a subscription to one of them puts the user on that plan.
+STRIPE_PRICE_PRO = env.str("STRIPE_PRICE_PRO", default="")
+STRIPE_PRICE_AGENCY = env.str("STRIPE_PRICE_AGENCY", default="")
+# Root of the Stripe API; tests point it at a local fake.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+# Seconds for one Stripe API call.
+STRIPE_HTTP_TIMEOUT = env.int("STRIPE_HTTP_TIMEOUT", default=20)
+# dj-stripe reads STRIPE_SECRET_KEY for both modes; the mode follows the key.
+STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_USE_NATIVE_JSONFIELD = True
+# Our users pay; dj-stripe links a Customer to one through Customer.subscriber.
+DJSTRIPE_SUBSCRIBER_MODEL = AUTH_USER_MODEL
+
 # --- podcasts: hosted show feeds and their media ------------------------------------------------
 INSTALLED_APPS += ["podcasts"]
 # Hub pinged (hub.mode=publish) when an episode goes live; empty disables the ping.

@@ -176,3 +176,7 @@ def events(monkeypatch) -> list[tuple[str, int]]:
         "uploads.events.publish_job_event", lambda job: seen.append((job.status, job.progress))
     )
     return seen
+
+
+# The local fake Stripe API (billing).
+pytest_plugins.append("tests.fakes.stripe_api")
