@@ -26,7 +26,6 @@ from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_pas
 from accounts.models import PasswordResetToken, RefreshTokenRecord, User, UserManager
 from billing.selectors import plan_default
 from core.errors import InvalidInput, NotAuthenticated
-from core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 # Events an operator may want to alert on (e.g. a replayed refresh token); never a token.
@@ -215,17 +214,6 @@ def _rotated_token_presented(record: RefreshTokenRecord, *, since_rotation: time
 
 
 # --- password reset --------------------------------------------------------------------
-
-
-def password_reset_request(*, email: str) -> None:
-    """Start a reset for ``email`` in the background.
-
-    The request only enqueues: whether the email belongs to an account (and the time it
-    takes to write the token and send the message) is not visible to the caller.
-    """
-    from accounts.tasks import password_reset_email_send  # tasks import this module
-
-    enqueue(password_reset_email_send, UserManager.normalize_email(email))
 
 
 def password_reset_start(*, email: str) -> PasswordResetToken | None:

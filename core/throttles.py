@@ -144,7 +144,7 @@ def client_ident(request: Request | HttpRequest) -> str:
     return str(ip)
 
 
-def _digest(value: str) -> str:
+def identity_digest(value: str) -> str:
     """Cache keys carry no personal data (emails) in clear."""
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
@@ -202,7 +202,10 @@ class LoginFailureGuard:
     def __init__(self, *, email: str, request: Request | HttpRequest, failure: type[BaseException]):
         self.failure = failure
         self._checks = [
-            (SlidingWindow("login-account", settings.LOGIN_LIMIT_PER_ACCOUNT), _digest(email)),
+            (
+                SlidingWindow("login-account", settings.LOGIN_LIMIT_PER_ACCOUNT),
+                identity_digest(email),
+            ),
             (SlidingWindow("login-ip", settings.LOGIN_LIMIT_PER_IP), client_ident(request)),
         ]
         self._hits: list[tuple[SlidingWindow, Hit]] = []

@@ -284,6 +284,10 @@ LOGIN_LIMIT_PER_ACCOUNT = parse_rate(env.str("LOGIN_LIMIT_PER_ACCOUNT", default=
 LOGIN_LIMIT_PER_IP = parse_rate(env.str("LOGIN_LIMIT_PER_IP", default="30/15m"))
 SIGNUP_LIMIT_PER_IP = parse_rate(env.str("SIGNUP_LIMIT_PER_IP", default="10/1h"))
 FORGOT_PASSWORD_LIMIT_PER_IP = parse_rate(env.str("FORGOT_PASSWORD_LIMIT_PER_IP", default="5/1h"))
+# Reset emails per address, whoever asks: nobody floods one inbox from many client addresses.
+FORGOT_PASSWORD_LIMIT_PER_EMAIL = parse_rate(
+    env.str("FORGOT_PASSWORD_LIMIT_PER_EMAIL", default="3/1h")
+)
 
 # Operator accounts applied by `manage.py bootstrap_admins`.
 ADMIN_EMAIL = env.str("ADMIN_EMAIL", default="")

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import services, tasks
 from accounts.api.serializers import (
     EmptySerializer,
     ForgotPasswordInputSerializer,
@@ -130,7 +130,7 @@ class ForgotPasswordView(_PublicView):
     def post(self, request: Request) -> Response:
         data = ForgotPasswordInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.password_reset_request(email=data.validated_data["email"])
+        tasks.password_reset_request(email=data.validated_data["email"])
         return Response({}, status=status.HTTP_202_ACCEPTED)
 
 

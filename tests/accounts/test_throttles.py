@@ -106,6 +106,24 @@ def test_forgot_password_is_limited_per_address(api_client, settings):
     assert len(mail.outbox) == 2
 
 
+def test_one_inbox_gets_at_most_the_per_email_limit_whoever_asks(api_client, settings):
+    settings.FORGOT_PASSWORD_LIMIT_PER_EMAIL = Rate(limit=2, period=3600)
+    user = UserFactory()
+
+    def forgot(ip: str, email: str = user.email):
+        return api_client.post(
+            "/auth/forgot-password", {"email": email}, format="json", REMOTE_ADDR=ip
+        )
+
+    answers = [forgot(f"203.0.113.{n}").status_code for n in range(1, 6)]
+    other_case = forgot("203.0.113.50", email=user.email.upper())
+
+    assert answers == [202] * 5
+    assert other_case.status_code == 202
+    assert len(mail.outbox) == 2
+    assert {message.to[0] for message in mail.outbox} == {user.email}
+
+
 def test_authenticated_requests_are_limited_by_the_users_plan(api_client):
     plan = Plan.objects.create(
         code="tiny", name="Tiny", channel_limit=1, upload_quota=1, requests_per_minute=2
