@@ -7,6 +7,7 @@ PostgreSQL and Redis. Variables in the environment win over ``.env``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -299,6 +300,11 @@ X_FRAME_OPTIONS = "DENY"
 # --- logging: JSON lines with the request id ------------------------------------------------
 DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "EXPOSE_HEADER": True}
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# "json" (one object a line, for log collectors) or "text" (for a person at a terminal);
+# by default text when stderr is a terminal, JSON otherwise (services, containers, CI).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if sys.stderr.isatty() else "json")
+if LOG_FORMAT not in ("json", "text"):
+    fail_configuration(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -316,11 +322,14 @@ LOGGING: dict[str, Any] = {
                 "correlation_id": "requestId",
             },
         },
+        "text": {
+            "format": "%(asctime)s %(levelname)-7s %(name)s [%(correlation_id)s] %(message)s",
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "json",
+            "formatter": LOG_FORMAT,
             "filters": ["correlation_id", "request_path_only"],
         },
     },
@@ -425,3 +434,10 @@ CELERY_BEAT_SCHEDULE["uploads-dispatch-due"] = {
     "task": "uploads.tasks.dispatch_due_jobs",
     "schedule": UPLOAD_DISPATCH_INTERVAL.total_seconds(),
 }
+
+# --- operator panel: the admin's stats page, /api/v1/admin/stats, admin security headers -----
+INSTALLED_APPS += ["operations"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+    "operations.middleware.AdminSecurityHeadersMiddleware",
+)

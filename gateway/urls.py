@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channels_app.api.views import OAuthCallbackView
 from core.views import HealthView
+from operations.admin_views import stats_view
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("api/v1/", include("channels_app.api.urls")),
     path("api/v1/", include("uploads.api.urls")),
     path("oauth2/callback/<str:platform>", OAuthCallbackView.as_view(), name="oauth-callback"),
+    path("api/v1/", include("operations.api.urls")),
+    path("admin/stats/", admin.site.admin_view(stats_view), name="operations-stats"),
     path("admin/", admin.site.urls),
 ]
 
