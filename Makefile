@@ -40,7 +40,8 @@ migrate: $(VENV)/.runtime .env var
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: migrate
-	@if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' .env; then \
+	@$(PY) scripts/announce_ready.py & \
+	if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' .env; then \
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho start --env /dev/null --procfile Procfile --port $(PORT) web worker beat; \
 	else \
 		exec $(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) gateway.asgi:application; \
