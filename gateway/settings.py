@@ -322,9 +322,7 @@ LOGGING: dict[str, Any] = {
                 "correlation_id": "requestId",
             },
         },
-        "text": {
-            "format": "%(asctime)s %(levelname)-7s %(name)s [%(correlation_id)s] %(message)s",
-        },
+        "text": {"()": "core.log_filters.ReadableFormatter"},
     },
     "handlers": {
         "console": {
