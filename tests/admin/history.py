@@ -21,19 +21,21 @@ class History:
     jobs: list[Job]
 
 
-def _job(channel: Channel, status: str, created_at: datetime, **fields) -> Job:
+def job_on(channel: Channel, status: str, created_at: datetime | None = None, **fields) -> Job:
+    """A job of ``channel`` in ``status``, accepted at ``created_at`` (default: now)."""
     job = Job.objects.create(
         user=channel.user,
         channel=channel,
         platform=channel.platform,
         asset_url="https://cdn.example.com/a.mp4",
-        title=fields.pop("title", f"{status.lower()} {created_at:%m-%d}"),
+        title=fields.pop("title", status.lower()),
         status=status,
         **fields,
     )
-    # created_at is auto_now_add: move it into the past afterwards.
-    Job.objects.filter(pk=job.pk).update(created_at=created_at)
-    job.created_at = created_at
+    if created_at is not None:
+        # created_at is auto_now_add: move it into the past afterwards.
+        Job.objects.filter(pk=job.pk).update(created_at=created_at)
+        job.created_at = created_at
     return job
 
 
@@ -60,10 +62,11 @@ def seed_history(*, now: datetime | None = None) -> History:
     channel = youtube[0]
     ten_days_ago, three_days_ago = now - timedelta(days=10), now - timedelta(days=3)
     jobs = [
-        _job(channel, JobStatus.SUCCEEDED, ten_days_ago, finished_at=ten_days_ago) for _ in range(2)
+        job_on(channel, JobStatus.SUCCEEDED, ten_days_ago, finished_at=ten_days_ago)
+        for _ in range(2)
     ]
     jobs.append(
-        _job(
+        job_on(
             channel,
             JobStatus.FAILED,
             ten_days_ago,
@@ -71,9 +74,9 @@ def seed_history(*, now: datetime | None = None) -> History:
             error={"code": "quota_exceeded", "message": "Old failure."},
         )
     )
-    jobs.append(_job(channel, JobStatus.CANCELED, three_days_ago, finished_at=three_days_ago))
-    jobs.append(_job(channel, JobStatus.SUCCEEDED, today, finished_at=today))
-    failed_today = _job(
+    jobs.append(job_on(channel, JobStatus.CANCELED, three_days_ago, finished_at=three_days_ago))
+    jobs.append(job_on(channel, JobStatus.SUCCEEDED, today, finished_at=today))
+    failed_today = job_on(
         channel,
         JobStatus.FAILED,
         today,
@@ -82,5 +85,5 @@ def seed_history(*, now: datetime | None = None) -> History:
         error={"code": "upload_rejected", "message": "YouTube refused the video."},
     )
     jobs.append(failed_today)
-    jobs.append(_job(channel, JobStatus.QUEUED, today))
+    jobs.append(job_on(channel, JobStatus.QUEUED, today))
     return History(now=now, failed_today=failed_today, jobs=jobs)

@@ -9,8 +9,10 @@ from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.messages import get_messages
 from django.test import RequestFactory
 
+from accounts.models import User
 from billing.models import PlanUsage
 from channels_app.models import Channel, ChannelStatus
+from tests.admin.history import job_on
 from tests.channels.factories import ChannelFactory
 from tests.factories import UserFactory
 from tests.fakes.google import CLIENT_ID, youtube_channel
@@ -57,6 +59,14 @@ def test_a_viewer_is_offered_no_action_on_any_list(viewer):
     assert offered == {label: [] for label in offered}
 
 
+def _state() -> dict[str, list]:
+    return {
+        "users": list(User.objects.order_by("email").values()),
+        "channels": list(Channel.objects.order_by("pk").values()),
+        "jobs": list(Job.objects.order_by("title").values()),
+    }
+
+
 def test_a_viewer_posting_any_action_changes_nothing(viewer_client, fake_google, settings):
     settings.YOUTUBE_CLIENT_ID = CLIENT_ID
     owner = UserFactory()
@@ -68,27 +78,9 @@ def test_a_viewer_posting_any_action_changes_nothing(viewer_client, fake_google,
         provider_channel_id="UCviewer000000000000000",
         refresh_token=grant,
     )
-    failed = Job.objects.create(
-        user=owner,
-        channel=channel,
-        platform="youtube",
-        asset_url="https://cdn.example.com/a",
-        title="Failed",
-        status=JobStatus.FAILED,
-    )
-    queued = Job.objects.create(
-        user=owner,
-        channel=channel,
-        platform="youtube",
-        asset_url="https://cdn.example.com/a",
-        title="Queued",
-        status=JobStatus.QUEUED,
-    )
-    before = {
-        "channels": list(Channel.objects.values()),
-        "jobs": list(Job.objects.order_by("title").values()),
-        "users": sorted(map(str, UserFactory._meta.model.objects.values_list("pk", flat=True))),
-    }
+    job_on(channel, JobStatus.FAILED)
+    job_on(channel, JobStatus.QUEUED)
+    before = _state()
 
     refused = []
     for model, _, _, name in _every_action():
@@ -99,26 +91,13 @@ def test_a_viewer_posting_any_action_changes_nothing(viewer_client, fake_google,
         refused.append((model._meta.label, name, response.status_code))
 
     assert all(code in (200, 302, 403) for _, _, code in refused), refused
-    after = {
-        "channels": list(Channel.objects.values()),
-        "jobs": list(Job.objects.order_by("title").values()),
-        "users": sorted(map(str, UserFactory._meta.model.objects.values_list("pk", flat=True))),
-    }
-    assert after == before
-    assert (failed.status, queued.status) == (JobStatus.FAILED, JobStatus.QUEUED)
+    assert _state() == before
     assert fake_google.live_refresh_tokens() == [grant]  # no refresh rotated it
     assert not LogEntry.objects.exists()
 
 
 def test_a_viewer_sees_no_action_box_no_toggle_and_no_save(viewer_client, plans):
-    owner = UserFactory()
-    job = Job.objects.create(
-        user=owner,
-        platform="youtube",
-        asset_url="https://cdn.example.com/a",
-        title="T",
-        status=JobStatus.FAILED,
-    )
+    job = job_on(ChannelFactory(), JobStatus.FAILED)
 
     jobs = viewer_client.get("/admin/uploads/job/").content.decode()
     users = viewer_client.get("/admin/accounts/user/").content.decode()
@@ -133,23 +112,8 @@ def test_a_viewer_sees_no_action_box_no_toggle_and_no_save(viewer_client, plans)
 
 def test_retry_through_the_action_queues_the_job_and_is_logged(operator_client, operator):
     channel = ChannelFactory(platform="spotify", provider_channel_id="1" * 22)
-    failed = Job.objects.create(
-        user=channel.user,
-        channel=channel,
-        platform="spotify",
-        asset_url="https://a.example/x",
-        title="Failed",
-        status=JobStatus.FAILED,
-        error={"code": "x", "message": "y"},
-    )
-    running = Job.objects.create(
-        user=channel.user,
-        channel=channel,
-        platform="spotify",
-        asset_url="https://a.example/x",
-        title="Running",
-        status=JobStatus.RUNNING,
-    )
+    failed = job_on(channel, JobStatus.FAILED, title="Failed", error={"code": "x", "message": "y"})
+    running = job_on(channel, JobStatus.RUNNING, title="Running")
 
     response = operator_client.post(
         "/admin/uploads/job/",
@@ -176,14 +140,7 @@ def test_retry_through_the_action_queues_the_job_and_is_logged(operator_client, 
 
 def test_disconnect_through_the_action_cancels_queued_jobs_and_is_logged(operator_client):
     channel = ChannelFactory(platform="spotify", provider_channel_id="2" * 22)
-    queued = Job.objects.create(
-        user=channel.user,
-        channel=channel,
-        platform="spotify",
-        asset_url="https://a.example/x",
-        title="Queued",
-        status=JobStatus.QUEUED,
-    )
+    queued = job_on(channel, JobStatus.QUEUED, title="Queued")
 
     response = operator_client.post(
         "/admin/channels_app/channel/",
