@@ -12,6 +12,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.utils.module_loading import import_string
 
@@ -124,3 +125,19 @@ def test_admin_pages_send_a_content_security_policy_and_refuse_framing():
     assert "script-src 'self';" in policy
     assert "frame-ancestors 'none'" in policy
     assert "Content-Security-Policy" not in api
+
+
+@pytest.mark.django_db
+def test_the_first_operator_made_with_createsuperuser_signs_in_to_the_admin(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a first operator password")
+    call_command("createsuperuser", interactive=False, email="Ops@Example.com", verbosity=0)
+    client = Client()
+
+    login = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "ops@example.com", "password": "a first operator password"},
+    )
+
+    assert (login.status_code, login["Location"]) == (302, "/admin/")
+    index = client.get("/admin/")
+    assert 'href="/admin/stats/"' in index.content.decode()
