@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from channels_app.models import Channel, ChannelStatus, OAuthState
 from channels_app.services import channel_disconnect, channel_refresh
 from core.admin_base import (
+    ChangedThroughActionsMixin,
     GatewayModelAdmin,
     OwnerColumnMixin,
     ReadOnlyAdminMixin,
@@ -17,7 +18,7 @@ from core.admin_base import (
 
 
 @admin.register(Channel)
-class ChannelAdmin(OwnerColumnMixin, GatewayModelAdmin):
+class ChannelAdmin(ChangedThroughActionsMixin, OwnerColumnMixin, GatewayModelAdmin):
     list_display = (
         "__str__",
         "platform",

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
 from core.admin_base import (
+    ChangedThroughActionsMixin,
     GatewayModelAdmin,
     OwnerColumnMixin,
     ReadOnlyAdminMixin,
@@ -18,7 +19,7 @@ from uploads.services import job_cancel, job_retry
 
 
 @admin.register(Job)
-class JobAdmin(OwnerColumnMixin, GatewayModelAdmin):
+class JobAdmin(ChangedThroughActionsMixin, OwnerColumnMixin, GatewayModelAdmin):
     list_display = (
         "title",
         "owner",

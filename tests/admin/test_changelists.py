@@ -192,3 +192,5 @@ def test_a_job_page_shows_the_error_the_result_and_links_to_user_and_channel(ope
     assert f'href="/admin/accounts/user/{job.user_id}/change/"' in html
     assert f'href="/admin/channels_app/channel/{job.channel_id}/change/"' in html
     assert "secret-session" not in html  # the resumable session is a credential
+    assert 'name="_save"' not in html  # nothing to save: jobs change through actions
+    assert 'name="_continue"' not in html
