@@ -13,10 +13,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from rest_framework.exceptions import Throttled
-from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import PasswordResetToken, User, UserManager
+from accounts.models import PasswordResetToken, RefreshTokenRecord, User, UserManager
 from billing.models import PlanUsage
 from billing.selectors import plan_default
 from billing.services import month_start
@@ -200,14 +198,15 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
 
 
 admin.site.login_form = ThrottledAdminLoginForm
-admin.site.unregister(OutstandingToken)
 
 
-@admin.register(OutstandingToken)
-class OutstandingTokenWithoutSecretAdmin(OutstandingTokenAdmin):
-    """simplejwt's admin shows the whole refresh JWT, a live credential: leave it out."""
+@admin.register(RefreshTokenRecord)
+class RefreshTokenRecordAdmin(OwnerColumnMixin, ReadOnlyAdminMixin, GatewayModelAdmin):
+    """Logins and their refresh tokens, read-only. Only ``jti``s are stored, never a token."""
 
-    exclude = ("token",)
-
-    def get_readonly_fields(self, *args, **kwargs) -> list[str]:
-        return [field for field in super().get_readonly_fields(*args, **kwargs) if field != "token"]
+    list_display = ("owner", "family", "created_at", "expires_at", "rotated_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    date_hierarchy = "created_at"
+    search_fields = ("user__email", "=family", "=jti")
+    list_select_related = ("user",)
+    readonly_fields = [field.name for field in RefreshTokenRecord._meta.fields]

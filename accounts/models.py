@@ -85,3 +85,33 @@ class PasswordResetToken(models.Model):
 
     def __str__(self) -> str:
         return f"password reset for {self.user_id}"
+
+
+class RefreshTokenRecord(models.Model):
+    """One issued refresh token, known by its ``jti`` only.
+
+    The signed token itself is never stored (only the holder of ``JWT_SECRET`` could make a
+    usable token from a ``jti``), so reading this table yields no session. The tokens of one
+    login share ``family``: a refresh rotates the presented token (``rotated_at``) and issues
+    the next one in the family; ending the family (logout, password reset, reuse of a rotated
+    token) sets ``revoked_at`` on all of them.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    jti = models.CharField(max_length=64, unique=True)
+    family = models.UUIDField(db_index=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"refresh token {self.jti} of {self.user_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.rotated_at is None and self.revoked_at is None

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -18,16 +20,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
-from accounts.models import PasswordResetToken, User, UserManager
+from accounts.models import PasswordResetToken, RefreshTokenRecord, User, UserManager
 from billing.selectors import plan_default
 from core.errors import InvalidInput, NotAuthenticated
 from core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
+# Events an operator may want to alert on (e.g. a replayed refresh token); never a token.
+security_logger = logging.getLogger("gateway.security")
 
 VIEWERS_GROUP = "Viewers"
 
@@ -104,73 +107,111 @@ def _email_taken() -> InvalidInput:
 
 
 # --- JWT sessions --------------------------------------------------------------------------
+# A login starts a family of refresh tokens; each refresh uses the presented token up and
+# issues the next one of the family. Only each token's jti is recorded (RefreshTokenRecord).
 
 
 def session_start(*, user: User) -> TokenPair:
-    """A new refresh token (recorded as outstanding) and its access token."""
-    refresh = RefreshToken.for_user(user)
-    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+    """A new login: the first refresh token of a new family, and its access token."""
+    return _session_issue(user=user, family=uuid.uuid4())
 
 
-@transaction.atomic
 def session_refresh(*, refresh: str) -> TokenPair:
-    """Rotate a refresh token: the given one is used up, a new pair is returned.
+    """Rotate a refresh token: the given one is used up, a new pair of the same family is
+    returned.
 
-    The outstanding row is locked and the blacklist entry is unique, so of two concurrent
-    refreshes with the same token exactly one succeeds.
+    The record is locked, so of two concurrent refreshes with the same token exactly one
+    succeeds. A token that was already rotated is refused; presented more than
+    ``JWT_REUSE_GRACE`` after its rotation it was stolen (or its holder's copy was), so its
+    whole family ends, the newest token included, and a security event is logged.
     """
-    outstanding = _outstanding_for(refresh)
-    user = outstanding.user
-    if user is None or not user.is_active:
-        raise InvalidRefreshToken()
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    if not created:
-        raise InvalidRefreshToken()
-    return session_start(user=user)
+    with transaction.atomic():
+        record = _live_record(refresh)
+        if record is not None and record.user.is_active:
+            record.rotated_at = timezone.now()
+            record.save(update_fields=["rotated_at"])
+            return _session_issue(user=record.user, family=record.family)
+    # Raised outside the transaction: a family ended on reuse stays ended.
+    raise InvalidRefreshToken()
 
 
-@transaction.atomic
 def session_end(*, refresh: str) -> None:
-    """Log out: the refresh token stops working."""
-    outstanding = _outstanding_for(refresh)
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    if not created:
-        raise InvalidRefreshToken()
+    """Log out: every refresh token of this login stops working."""
+    with transaction.atomic():
+        record = _live_record(refresh)
+        if record is not None:
+            _family_end(record.family)
+            return
+    raise InvalidRefreshToken()
 
 
 def sessions_end_all(*, user: User) -> int:
-    """Blacklist every outstanding refresh token of ``user``; returns how many were live."""
-    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    entries = [BlacklistedToken(token=token) for token in live]
-    BlacklistedToken.objects.bulk_create(entries, ignore_conflicts=True)
-    return len(entries)
+    """End every login of ``user``; returns how many refresh tokens were live."""
+    return RefreshTokenRecord.objects.filter(
+        user=user, rotated_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
 
 
-def _outstanding_for(raw: str) -> OutstandingToken:
-    """The outstanding row of a valid (signed, unexpired, right iss/aud) refresh token,
-    locked for the caller's transaction.
+def _session_issue(*, user: User, family: uuid.UUID) -> TokenPair:
+    refresh = RefreshToken.for_user(user)
+    RefreshTokenRecord.objects.create(
+        jti=refresh[jwt_settings.JTI_CLAIM],
+        family=family,
+        user=user,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
-    A token we never recorded, one on the blacklist, or one issued before the user's
-    password last changed is refused.
+
+def _family_end(family: uuid.UUID) -> int:
+    return RefreshTokenRecord.objects.filter(family=family, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def _live_record(raw: str) -> RefreshTokenRecord | None:
+    """The record of a valid refresh token (signed, unexpired, right iss/aud, issued since
+    the user's password last changed), locked for the caller's transaction; ``None`` when
+    the token was already rotated or revoked.
+
+    A rotated token presented after the grace period ends its family here: the caller must
+    commit before refusing. Any other bad token raises :class:`InvalidRefreshToken`.
     """
     try:
-        token = RefreshToken(raw)  # type: ignore[arg-type]  # also refuses blacklisted tokens
+        token = RefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as exc:
         raise InvalidRefreshToken() from exc
-    outstanding = (
-        OutstandingToken.objects.select_related("user")
+    record = (
+        RefreshTokenRecord.objects.select_related("user")
         .select_for_update(of=("self",))
         .filter(jti=token[jwt_settings.JTI_CLAIM])
         .first()
     )
-    if outstanding is None:
+    if record is None:
         raise InvalidRefreshToken()
-    user = outstanding.user
-    if user is not None and token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
-        user.password
-    ):
+    if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(record.user.password):
         raise InvalidRefreshToken()
-    return outstanding
+    if record.rotated_at is not None:
+        _rotated_token_presented(record, since_rotation=timezone.now() - record.rotated_at)
+    return record if record.is_live else None
+
+
+def _rotated_token_presented(record: RefreshTokenRecord, *, since_rotation: timedelta) -> None:
+    """Within ``JWT_REUSE_GRACE`` of its rotation a used-up token is an ordinary race (two
+    tabs refreshing at once) and is only refused; later it is a replay, and ends the family."""
+    if since_rotation <= settings.JWT_REUSE_GRACE:
+        return
+    ended = _family_end(record.family)
+    security_logger.warning(
+        "refresh token reuse: session family ended",
+        extra={
+            "event": "refresh_token_reuse",
+            "user_id": str(record.user_id),
+            "family": str(record.family),
+            "seconds_since_rotation": int(since_rotation.total_seconds()),
+            "tokens_revoked": ended,
+        },
+    )
 
 
 # --- password reset --------------------------------------------------------------------
@@ -242,16 +283,15 @@ def password_reset_complete(*, token: str, password: str) -> User:
 
 
 def tokens_purge_expired() -> tuple[int, int]:
-    """Delete expired refresh-token records (and their blacklist entries) and reset tokens.
+    """Delete expired refresh-token records and reset tokens.
 
     Safe at any time: an expired token is refused on its ``exp`` claim alone. Returns the
     numbers of refresh-token records and reset tokens deleted.
     """
     now = timezone.now()
-    _, refresh_deleted = OutstandingToken.objects.filter(expires_at__lte=now).delete()
+    refresh_deleted, _ = RefreshTokenRecord.objects.filter(expires_at__lte=now).delete()
     reset_deleted, _ = PasswordResetToken.objects.filter(expires_at__lte=now).delete()
-    # The first count includes the cascaded blacklist entries: report the tokens only.
-    return refresh_deleted.get(OutstandingToken._meta.label, 0), reset_deleted
+    return refresh_deleted, reset_deleted
 
 
 def _token_hash(raw: str) -> str:

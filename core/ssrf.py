@@ -26,6 +26,20 @@ from django.conf import settings
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Every globally routable IPv6 unicast address is in 2000::/3; outside it lie loopback, the
+# unspecified address, site-local fec0::/10, unique-local fc00::/7, link-local fe80::/10,
+# multicast, discard 100::/64, local-use NAT64 64:ff9b:1::/48, SRv6 5f00::/16, ...
+_IPV6_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+# Special-purpose ranges (IANA registries) that Python's ``is_global`` does not exclude in
+# every supported Python version.
+_SPECIAL_PURPOSE = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "192.0.0.0/24",  # IETF protocol assignments (newer Pythons call 192.0.0.9/.10 global)
+        "192.88.99.0/24",  # deprecated 6to4 relay anycast (RFC 7526)
+        "3fff::/20",  # documentation (RFC 9637)
+    )
+)
 _BLOCKED_NAMES = frozenset({"localhost", "localhost.localdomain", "metadata.google.internal"})
 
 
@@ -58,11 +72,17 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 
 def is_public_address(address: IPAddress) -> bool:
     """True only for globally routable unicast addresses (no loopback, private, link-local,
-    shared, multicast, reserved or documentation ranges; metadata services live in those)."""
+    site-local, shared, multicast, reserved, benchmarking or documentation ranges; metadata
+    services live in those). An IPv6 address that carries an IPv4 one (mapped, 6to4, Teredo,
+    NAT64) is judged by that IPv4 address."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = _embedded_ipv4(address)
         if embedded is not None:
             return is_public_address(embedded)
+        if address not in _IPV6_GLOBAL_UNICAST or address.is_site_local:
+            return False
+    if any(address in network for network in _SPECIAL_PURPOSE):
+        return False
     return address.is_global and not (address.is_multicast or address.is_reserved)
 
 

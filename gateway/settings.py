@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
-    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_standardized_errors",
     "django_celery_results",
@@ -191,8 +190,9 @@ SIMPLE_JWT = {
     "AUDIENCE": JWT_AUDIENCE,
     "ACCESS_TOKEN_LIFETIME": parse_duration(env.str("JWT_ACCESS_TTL", default="15m")),
     "REFRESH_TOKEN_LIFETIME": parse_duration(env.str("JWT_REFRESH_TTL", default="30d")),
+    # Rotation and revocation are accounts.services' (RefreshTokenRecord): simplejwt's
+    # token_blacklist app would store every refresh token in full.
     "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
@@ -201,6 +201,11 @@ SIMPLE_JWT = {
     # ends every access token at once, not only when it expires.
     "CHECK_REVOKE_TOKEN": True,
 }
+# A rotated refresh token presented again within this time is refused without consequence
+# (two tabs refreshing at once); later, it ends the whole login (its token family).
+JWT_REUSE_GRACE = parse_duration(env.str("JWT_REUSE_GRACE", default="30s"))
+if JWT_REUSE_GRACE.total_seconds() > 60:
+    fail_configuration("JWT_REUSE_GRACE must be at most 1m (see .env.example).")
 PASSWORD_RESET_TTL = parse_duration(env.str("PASSWORD_RESET_TTL", default="1h"))
 
 # Brute-force limits ("count/period"). Client addresses are REMOTE_ADDR unless
@@ -263,13 +268,28 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
 EMAIL_FROM = env.str("EMAIL_FROM", default="Gateway <no-reply@localhost>")
 DEFAULT_FROM_EMAIL = EMAIL_FROM
 _gmail_user = env.str("GMAIL_USER", default="")
+_EMAIL_BACKENDS_THAT_DROP_MAIL = (
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+)
+# With DEBUG off mail must be configured: the console default would print reset links into
+# the logs, and memorymail:// / dummymail:// drop every message. An explicit
+# EMAIL_URL=consolemail:// (what `make run` writes) is a deliberate local choice and allowed.
+if not DEBUG and not (_gmail_user or env.str("EMAIL_URL", default="")):
+    fail_configuration("EMAIL_URL must be set when DEBUG is off (see .env.example).")
 if _gmail_user:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS = "smtp.gmail.com", 587, True
     EMAIL_HOST_USER = _gmail_user
     EMAIL_HOST_PASSWORD = env.str("GMAIL_APP_PASSWORD", default="")
 else:
-    vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+    _email = env.email_url("EMAIL_URL", default="consolemail://")
+    if not DEBUG and _email["EMAIL_BACKEND"] in _EMAIL_BACKENDS_THAT_DROP_MAIL:
+        fail_configuration(
+            "EMAIL_URL must not be memorymail:// or dummymail:// when DEBUG is off "
+            "(see .env.example)."
+        )
+    vars().update(_email)
 EMAIL_TIMEOUT = 10
 
 # --- static files, i18n ------------------------------------------------------------------

@@ -12,6 +12,9 @@ DEBUG=false
 SECURE_SSL_REDIRECT=false
 DATABASE_URL=sqlite:///var/gateway.sqlite3
 JWT_SECRET={jwt_secret}
+# Emails (password-reset links included) are printed to the console: fine on your machine,
+# never in production (set an smtp:// EMAIL_URL there).
+EMAIL_URL=consolemail://
 ENCRYPTION_KEY={encryption_key}
 """
 

@@ -7,9 +7,8 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import User
+from accounts.models import RefreshTokenRecord, User
 from accounts.services import operators_bootstrap, session_start
 from billing.models import Plan
 from gateway.env import Rate
@@ -123,16 +122,19 @@ def test_users_are_searched_by_email_and_filtered_by_plan_and_staff(superuser_cl
     ]
 
 
-def test_outstanding_tokens_are_listed_without_the_token_itself(superuser_client):
+def test_refresh_token_records_are_listed_without_the_token_itself(superuser_client):
     user = UserFactory()
     refresh = session_start(user=user).refresh
-    token = OutstandingToken.objects.get()
+    record = RefreshTokenRecord.objects.get()
 
-    page = superuser_client.get(f"/admin/token_blacklist/outstandingtoken/{token.pk}/change/")
+    listing = superuser_client.get("/admin/accounts/refreshtokenrecord/")
+    page = superuser_client.get(f"/admin/accounts/refreshtokenrecord/{record.pk}/change/")
 
-    assert page.status_code == 200
-    assert token.jti in page.content.decode()
-    assert refresh not in page.content.decode()
+    assert listing.status_code == page.status_code == 200
+    assert record.jti in page.content.decode()
+    for content in (listing.content.decode(), page.content.decode()):
+        assert refresh not in content
+        assert refresh.rsplit(".", 1)[1] not in content  # not even the signature
 
 
 def test_the_viewer_can_open_the_admin_but_cannot_change_anything(viewer_client):

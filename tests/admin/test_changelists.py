@@ -3,6 +3,7 @@ on any page."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import PasswordResetToken, User
+from accounts.models import PasswordResetToken, RefreshTokenRecord, User
 from billing.models import Plan, PlanUsage
 from billing.services import month_start
 from channels_app.models import Channel, OAuthState
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.django_db
 CHANGELISTS = [
     "/admin/accounts/user/",
     "/admin/accounts/passwordresettoken/",
+    "/admin/accounts/refreshtokenrecord/",
     "/admin/billing/plan/",
     "/admin/billing/planusage/",
     "/admin/channels_app/channel/",
@@ -69,6 +71,12 @@ def _populate(start: int, stop: int) -> None:
     PasswordResetToken.objects.bulk_create(
         PasswordResetToken(
             user=user, token_hash=f"{user.pk.hex}{'0' * 32}", expires_at=now + timedelta(hours=1)
+        )
+        for user in users
+    )
+    RefreshTokenRecord.objects.bulk_create(
+        RefreshTokenRecord(
+            user=user, jti=user.pk.hex, family=uuid.uuid4(), expires_at=now + timedelta(days=1)
         )
         for user in users
     )
@@ -162,6 +170,7 @@ def test_no_page_shows_a_token_hash_or_sealed_secret(operator_client):
         f"/admin/channels_app/oauthstate/{state.pk}/change/",
         "/admin/channels_app/channel/",
         "/admin/accounts/passwordresettoken/",
+        "/admin/accounts/refreshtokenrecord/",
         "/admin/channels_app/oauthstate/",
     ]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 import pytest
 
 from billing.models import PlanUsage
-from core.ssrf import UnsafeAssetUrl, resolve_target
+from core.ssrf import UnsafeAssetUrl, is_public_address, resolve_target
 from providers.errors import PermanentProviderError
 from uploads.assets import RemoteAsset
 from uploads.models import Job
@@ -47,6 +48,7 @@ REFUSED_AT_SUBMISSION = [
     "https://224.0.0.1/video.mp4",
     "https://0.0.0.0/video.mp4",
     "https://[64:ff9b::a9fe:a9fe]/video.mp4",  # NAT64 of 169.254.169.254
+    "https://[fec0::1]/video.mp4",  # deprecated IPv6 site-local
     "http://cdn.example.com/video.mp4",  # not https
     "https://user:secret@cdn.example.com/video.mp4",
     "ftp://cdn.example.com/video.mp4",
@@ -70,6 +72,62 @@ def test_unsafe_asset_urls_are_refused_at_submission(auth_client, channel, dns, 
     assert response.json()["errors"][0]["attr"] == "assetUrl"
     assert not Job.objects.exists()
     assert not PlanUsage.objects.exists()
+
+
+NOT_PUBLIC_ADDRESSES = {
+    "0.0.0.0/8 this network": "0.1.2.3",
+    "10.0.0.0/8 private": "10.1.2.3",
+    "100.64.0.0/10 shared (CGN)": "100.64.0.1",
+    "127.0.0.0/8 loopback": "127.0.0.2",
+    "169.254.0.0/16 link-local (metadata)": "169.254.169.254",
+    "172.16.0.0/12 private": "172.16.5.4",
+    "192.0.0.0/24 IETF protocol assignments": "192.0.0.9",
+    "192.0.2.0/24 documentation": "192.0.2.1",
+    "192.88.99.0/24 6to4 relay anycast": "192.88.99.1",
+    "192.168.0.0/16 private": "192.168.1.1",
+    "198.18.0.0/15 benchmarking": "198.18.0.1",
+    "198.51.100.0/24 documentation": "198.51.100.1",
+    "203.0.113.0/24 documentation": "203.0.113.1",
+    "224.0.0.0/4 multicast": "224.0.0.1",
+    "240.0.0.0/4 reserved": "240.0.0.1",
+    "255.255.255.255 broadcast": "255.255.255.255",
+    ":: unspecified": "::",
+    "::1 loopback": "::1",
+    "::ffff:0:0/96 mapped private IPv4": "::ffff:10.0.0.1",
+    "64:ff9b::/96 NAT64 of loopback": "64:ff9b::7f00:1",
+    "64:ff9b:1::/48 local-use NAT64": "64:ff9b:1::1",
+    "100::/64 discard": "100::1",
+    "2001::/32 Teredo of a private client": "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+    "2001::/23 IETF protocol assignments": "2001:2::1",
+    "2001:db8::/32 documentation": "2001:db8::1",
+    "2002::/16 6to4 of a private IPv4": "2002:c0a8:0101::1",
+    "3fff::/20 documentation": "3fff::1",
+    "5f00::/16 SRv6 SIDs": "5f00::1",
+    "fc00::/7 unique local": "fd00:ec2::254",
+    "fe80::/10 link-local": "fe80::1",
+    "fec0::/10 site-local (deprecated)": "fec0::1",
+    "ff00::/8 multicast": "ff02::1",
+    "4000::/3 not yet allocated": "4000::1",
+}
+
+
+@pytest.mark.parametrize("address", NOT_PUBLIC_ADDRESSES.values(), ids=NOT_PUBLIC_ADDRESSES)
+def test_every_special_purpose_range_is_not_public(address):
+    assert not is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "93.184.216.34",
+        "2606:4700::1111",
+        "::ffff:93.184.216.34",  # mapped public IPv4
+        "2002:5db8:d822::1",  # 6to4 of 93.184.216.34
+        "64:ff9b::5db8:d822",  # NAT64 of 93.184.216.34
+    ],
+)
+def test_globally_routable_unicast_addresses_are_public(address):
+    assert is_public_address(ipaddress.ip_address(address))
 
 
 def test_a_public_https_host_passes_and_its_checked_address_is_pinned(dns):
