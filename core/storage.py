@@ -11,10 +11,17 @@ reads the object through a presigned ``GET``. Credentials come from ``AWS_ACCESS
 
 An ``assetUrl`` handed out here is recognised by :meth:`Storage.key_for_asset_url`, which is
 how the SSRF guard lets our own storage through even when it is on this host.
+
+Every backend also tells a stored file's exact size (:meth:`Storage.size`) and opens it as a
+seekable stream (:meth:`Storage.open`; on S3 each read is a ranged ``GetObject``), which is how
+podcast episodes read their media's length and duration. Nothing here serves files publicly:
+the local media root has no URL route, and an S3 object is reachable only through a presigned
+URL.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -62,6 +69,14 @@ class Storage:
         raise NotImplementedError
 
     def asset_url(self, key: str) -> str:
+        raise NotImplementedError
+
+    def size(self, key: str) -> int:
+        """The exact size in bytes of the stored file; ``FileNotFoundError`` when absent."""
+        raise NotImplementedError
+
+    def open(self, key: str) -> BinaryIO:
+        """A seekable read-only stream of the stored file; ``FileNotFoundError`` when absent."""
         raise NotImplementedError
 
     def key_for_asset_url(self, url: str) -> str | None:
@@ -132,6 +147,9 @@ class LocalStorage(Storage):
     def open(self, key: str) -> BinaryIO:
         return self.path(key).open("rb")
 
+    def size(self, key: str) -> int:
+        return self.path(key).stat().st_size
+
 
 class S3Storage(Storage):
     def __init__(self, storage_url: str) -> None:
@@ -170,10 +188,61 @@ class S3Storage(Storage):
             expires_at=timezone.now() + settings.PRESIGN_TTL,
         )
 
-    def presigned_get(self, key: str) -> str:
+    def presigned_get(self, key: str, *, expires_in: int = 3600) -> str:
         return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=3600
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
         )
+
+    def size(self, key: str) -> int:
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                raise FileNotFoundError(key) from exc
+            raise
+        return int(head["ContentLength"])
+
+    def open(self, key: str) -> BinaryIO:
+        raw = _S3ObjectReader(self, key, self.size(key))
+        return io.BufferedReader(raw, buffer_size=256 * 1024)  # type: ignore[return-value]
+
+
+class _S3ObjectReader(io.RawIOBase):
+    """A seekable view of one S3 object: each read is one ranged ``GetObject``."""
+
+    def __init__(self, storage: S3Storage, key: str, size: int) -> None:
+        super().__init__()
+        self._storage = storage
+        self._key = key
+        self.size = size
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if self._pos >= self.size or not len(buffer):
+            return 0
+        end = min(self._pos + len(buffer), self.size) - 1
+        body = self._storage.client.get_object(
+            Bucket=self._storage.bucket, Key=self._key, Range=f"bytes={self._pos}-{end}"
+        )["Body"]
+        data = body.read()
+        body.close()
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
 
 
 @cache

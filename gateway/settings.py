@@ -459,3 +459,20 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
     "operations.middleware.AdminSecurityHeadersMiddleware",
 )
+
+# --- podcasts: hosted show feeds and their media ------------------------------------------------
+INSTALLED_APPS += ["podcasts"]
+# Hub pinged (hub.mode=publish) when an episode goes live; empty disables the ping.
+WEBSUB_HUB_URL = env.str("WEBSUB_HUB_URL", default="https://pubsubhubbub.appspot.com/")
+WEBSUB_HUB_TIMEOUT = env.float("WEBSUB_HUB_TIMEOUT", default=10.0)
+# A served feed stays cached this long at most; any change to the show or its episodes
+# retires it at once.
+PODCAST_FEED_CACHE_TTL = parse_duration(env.str("PODCAST_FEED_CACHE_TTL", default="5m"))
+# How often scheduled episodes that became due are made live (beat).
+PODCAST_PUBLISH_INTERVAL = parse_duration(env.str("PODCAST_PUBLISH_INTERVAL", default="30s"))
+# Lifetime of the presigned S3 GET an enclosure redirects to.
+PODCAST_MEDIA_URL_TTL = parse_duration(env.str("PODCAST_MEDIA_URL_TTL", default="1h"))
+CELERY_BEAT_SCHEDULE["podcasts-publish-due"] = {
+    "task": "podcasts.tasks.episodes_publish_due_task",
+    "schedule": PODCAST_PUBLISH_INTERVAL.total_seconds(),
+}

@@ -13,6 +13,8 @@ urlpatterns = [
     path("auth/", include("accounts.api.urls")),
     path("api/v1/", include("channels_app.api.urls")),
     path("api/v1/", include("uploads.api.urls")),
+    path("api/v1/", include("podcasts.api.urls")),
+    path("feeds/", include("podcasts.api.feed_urls")),
     path("oauth2/callback/<str:platform>", OAuthCallbackView.as_view(), name="oauth-callback"),
     path("api/v1/", include("operations.api.urls")),
     path("admin/stats/", admin.site.admin_view(stats_view), name="operations-stats"),
