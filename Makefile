@@ -6,14 +6,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 4000
 HOST ?= 127.0.0.1
-export PORT HOST
+# The settings file `make run` writes and the app reads (tests point it elsewhere).
+ENV_FILE ?= .env
+export PORT HOST ENV_FILE
 
 .PHONY: run test lint format migrate clean help
 
 help:
 	@echo "make run   - start Gateway on port $(PORT) (HTTP + WebSocket; worker and beat with REDIS_URL)"
 	@echo "make test  - run the test suite"
-	@echo "make lint  - ruff check and format check"
+	@echo "make lint  - ruff check and format check, mypy, import contracts"
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,20 +33,20 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 var:
 	mkdir -p var
 
-.env:
-	$(PY) scripts/write_env.py .env
+$(ENV_FILE):
+	$(PY) scripts/write_env.py $(ENV_FILE)
 
-migrate: $(VENV)/.runtime .env var
+migrate: $(VENV)/.runtime $(ENV_FILE) var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_plans
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: migrate
 	@$(PY) scripts/announce_ready.py & \
-	if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' .env; then \
+	if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' $(ENV_FILE); then \
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho start --env /dev/null --procfile Procfile --port $(PORT) web worker beat; \
 	else \
-		exec $(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) gateway.asgi:application; \
+		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec scripts/serve; \
 	fi
 
 test: $(VENV)/.dev
@@ -54,6 +56,7 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DEBUG=true $(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .

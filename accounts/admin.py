@@ -1,5 +1,5 @@
 import math
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -7,7 +7,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, SetUnusablePasswordMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, ForeignKey, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
@@ -18,10 +18,8 @@ from accounts.models import PasswordResetToken, RefreshTokenRecord, User, UserMa
 from billing.models import PlanUsage
 from billing.selectors import plan_default
 from billing.services import month_start
-from channels_app.models import Channel
 from core.admin_base import GatewayModelAdmin, OwnerColumnMixin, ReadOnlyAdminMixin
 from core.throttles import LoginFailureGuard
-from uploads.models import Job
 
 
 class _EmailFormMixin(forms.ModelForm):
@@ -69,12 +67,16 @@ class UserChangeForm(_EmailFormMixin):
         )
 
 
-def _count_of(model: type[Job] | type[Channel]) -> Coalesce:
-    """The user's rows of ``model``, counted in a subquery (two joined COUNTs would multiply)."""
+def _count_of(relation: str) -> Coalesce:
+    """The user's rows of a reverse relation another app declares on the user (``channels``,
+    ``jobs``), counted in a subquery: two joined COUNTs would multiply each other, and going
+    through the relation keeps accounts from importing the apps that depend on it."""
+    # The reverse relation's remote field is the other model's ForeignKey to the user.
+    fk = cast("ForeignKey", User._meta.get_field(relation).remote_field)
     rows = (
-        model.objects.filter(user=OuterRef("pk"))
+        fk.model._default_manager.filter(**{fk.name: OuterRef("pk")})
         .order_by()
-        .values("user")
+        .values(fk.name)
         .annotate(n=Count("pk"))
         .values("n")
     )
@@ -131,8 +133,8 @@ class UserAdmin(BaseUserAdmin, GatewayModelAdmin):
             .get_queryset(request)
             .annotate(
                 usage_this_month=Coalesce(Subquery(usage.values("uploads")[:1]), Value(0)),
-                channel_total=_count_of(Channel),
-                job_total=_count_of(Job),
+                channel_total=_count_of("channels"),
+                job_total=_count_of("jobs"),
             )
         )
 

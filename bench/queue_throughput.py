@@ -5,7 +5,7 @@
 
 The database must be migrated (``manage.py migrate``). The script starts a worker process
 (``--worker`` mode: Celery prefork worker whose provider lookup returns a provider that
-publishes instantly), accepts ``--jobs`` uploads through ``uploads.services.job_create`` (each
+publishes instantly), accepts ``--jobs`` uploads through ``uploads.services.jobs.job_create`` (each
 dispatched after commit, as the API does), and measures from the first acceptance until every
 job is SUCCEEDED. Its rows are deleted afterwards. Not part of the test suite.
 """
@@ -35,9 +35,9 @@ def _instant_provider():
         uploads = True
         title_max_length = 100
 
-        def publish(self, *, channel, job, on_progress):
+        def publish(self, request, *, on_progress, on_session):
             on_progress(50)
-            return PublishResult(provider_id=f"instant-{job.pk}", url="https://example.com")
+            return PublishResult(provider_id=f"instant-{request.title}", url="https://example.com")
 
     return InstantProvider()
 
@@ -46,11 +46,18 @@ def worker(concurrency: int) -> None:
     import django
 
     django.setup()
-    import uploads.services
+    import contextlib
+    import io
+
+    import uploads.services.pipeline
     from gateway.celery import app
 
     provider = _instant_provider()
-    uploads.services.get_provider = lambda platform: provider
+    uploads.services.pipeline.get_provider = lambda platform: provider
+    # The asset host is never contacted: the pipeline reads a few local bytes.
+    uploads.services.pipeline.asset_stream_open = lambda url: contextlib.nullcontext(
+        io.BytesIO(b"bench")
+    )
     app.worker_main(
         ["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--loglevel",
          "WARNING", "--without-mingle", "--without-gossip"]
@@ -68,7 +75,7 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
-    import uploads.services
+    import uploads.services.jobs
     from accounts.models import User
     from billing.models import Plan
     from billing.services import plans_seed
@@ -81,7 +88,7 @@ def main() -> None:
     plans_seed()
     get_redis().delete(settings.CELERY_TASK_DEFAULT_QUEUE)
     provider = _instant_provider()
-    uploads.services.get_provider = lambda platform: provider
+    uploads.services.jobs.get_provider = lambda platform: provider
     real_getaddrinfo = socket.getaddrinfo
     socket.getaddrinfo = lambda host, port, *a, **k: (  # the asset host is never contacted
         [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
@@ -101,7 +108,7 @@ def main() -> None:
         time.sleep(4)  # worker start-up is not what is measured
         started = time.monotonic()
         for index in range(args.jobs):
-            uploads.services.job_create(
+            uploads.services.jobs.job_create(
                 user=user, channel_id=channel.pk, title=f"bench {index}",
                 asset_url="https://cdn.example.com/video.mp4",
             )  # fmt: skip

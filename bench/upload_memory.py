@@ -4,8 +4,9 @@
 
 The parent process serves the asset (generated on the fly from a 1 MiB random block, never
 stored) and the fake YouTube endpoint; a child process plays the worker: it sets Django up on a
-throwaway SQLite database and runs the real ``uploads.services.run_job`` on one job. The child
-reports its peak RSS (``ru_maxrss``) before and after the upload. Not part of the test suite.
+throwaway SQLite database and runs the real ``uploads.services.pipeline.run_job`` on one job.
+The child reports its peak RSS (``ru_maxrss``) before and after the upload. Not part of the
+test suite.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def child() -> None:
     from channels_app.models import Channel, ChannelStatus
     from core import crypto
     from uploads.models import Job
-    from uploads.services import run_job
+    from uploads.services.pipeline import run_job
 
     plans_seed()
     from accounts.models import User
@@ -116,7 +117,7 @@ def main() -> None:
     args = parser.parse_args()
     size = args.size_mib * 1024 * 1024
 
-    from tests.fakes.youtube_upload import FakeYouTubeUpload
+    from tests.providers.youtube.fake_upload import FakeYouTubeUpload
 
     asset = serve_generated_asset(size)
     asset_host = f"127.0.0.1:{asset.server_address[1]}"

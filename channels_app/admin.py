@@ -6,7 +6,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from channels_app.models import Channel, ChannelStatus, OAuthState
-from channels_app.services import channel_disconnect, channel_refresh
+from channels_app.services.disconnect import channel_disconnect
+from channels_app.services.refresh import channel_refresh
 from core.admin_base import (
     ChangedThroughActionsMixin,
     GatewayModelAdmin,

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
-from channels_app import services
+from channels_app.errors import ProviderUnavailable
 from channels_app.models import Channel
+from channels_app.selectors import channels_stale
+from channels_app.services import oauth
+from channels_app.services.refresh import channel_refresh
+from core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    autoretry_for=(services.ProviderUnavailable,),
+    autoretry_for=(ProviderUnavailable,),
     retry_backoff=60,
     retry_backoff_max=3600,
     retry_jitter=True,
@@ -24,18 +32,30 @@ def channel_refresh_task(channel_id: str) -> str | None:
     channel = Channel.objects.filter(pk=channel_id).first()
     if channel is None:  # disconnected meanwhile
         return None
-    return services.channel_refresh(channel=channel).status
+    return channel_refresh(channel=channel).status
+
+
+def channels_refresh_enqueue(channel_ids: list[uuid.UUID]) -> None:
+    """Queue a refresh per channel once the current transaction commits."""
+
+    def send() -> None:
+        for channel_id in channel_ids:
+            enqueue(channel_refresh_task, str(channel_id))
+
+    transaction.on_commit(send)
 
 
 @shared_task
 def channels_refresh_stale() -> int:
-    """Daily (beat): queue a refresh for each active OAuth channel with old account data."""
-    queued = services.channels_refresh_stale()
-    logger.info("queued %s stale channel refreshes", queued)
-    return queued
+    """Daily (beat): queue a refresh for each active OAuth channel not refreshed recently."""
+    cutoff = timezone.now() - settings.CHANNEL_STALE_AFTER
+    channel_ids = list(channels_stale(refreshed_before=cutoff).values_list("pk", flat=True))
+    channels_refresh_enqueue(channel_ids)
+    logger.info("queued %s stale channel refreshes", len(channel_ids))
+    return len(channel_ids)
 
 
 @shared_task
 def oauth_states_purge() -> int:
     """Daily (beat): forget authorization requests that expired."""
-    return services.oauth_states_purge()
+    return oauth.oauth_states_purge()

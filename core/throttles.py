@@ -7,8 +7,8 @@ unlike DRF's timestamp-list throttles) and has no burst at window edges. The est
 the previous window's hits were spread evenly, so after a burst late in a window the wait it
 announces can exceed one period (never two).
 
-- :class:`PlanRateThrottle`: the default throttle of every API view, ``requests_per_minute``
-  of the user's plan; anonymous requests pass (their endpoints carry their own limits).
+- :class:`WindowThrottle`: the base of DRF throttles counted this way (the per-plan default
+  throttle of every API view is ``billing.throttles.PlanRateThrottle``).
 - :class:`SignupRateThrottle`, :class:`ForgotPasswordRateThrottle`: per client address.
 - :class:`LoginFailureGuard`: failed logins per account and per client address. Only failures
   count; a refused attempt never reaches the password check, so being over the limit tells
@@ -31,7 +31,6 @@ from django.core.cache import cache
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
-from billing.plans import DEFAULT_PLANS, FREE
 from gateway.env import Rate
 
 if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
@@ -122,7 +121,7 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
-class _WindowThrottle(BaseThrottle):
+class WindowThrottle(BaseThrottle):
     """A DRF throttle backed by :class:`SlidingWindow`."""
 
     scope: str
@@ -147,31 +146,14 @@ class _WindowThrottle(BaseThrottle):
         return self._wait
 
 
-class PlanRateThrottle(_WindowThrottle):
-    """``requests_per_minute`` of the user's plan (the free plan's when none is set)."""
-
-    scope = "plan"
-
-    def limit_for(self, request: Request) -> tuple[Rate, str] | None:
-        user = request.user
-        if user is None or not user.is_authenticated:
-            return None
-        plan = user.plan  # loaded with the user by core.authentication
-        if plan is None:
-            per_minute = DEFAULT_PLANS[FREE]["requests_per_minute"]
-        else:
-            per_minute = plan.requests_per_minute
-        return Rate(limit=per_minute, period=60), str(user.pk)
-
-
-class SignupRateThrottle(_WindowThrottle):
+class SignupRateThrottle(WindowThrottle):
     scope = "signup"
 
     def limit_for(self, request: Request) -> tuple[Rate, str] | None:
         return settings.SIGNUP_LIMIT_PER_IP, client_ident(request)
 
 
-class ForgotPasswordRateThrottle(_WindowThrottle):
+class ForgotPasswordRateThrottle(WindowThrottle):
     scope = "forgot-password"
 
     def limit_for(self, request: Request) -> tuple[Rate, str] | None:

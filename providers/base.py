@@ -17,17 +17,38 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from datetime import datetime
+from typing import Any, BinaryIO, ClassVar, Literal
 
 from providers.errors import PermanentProviderError
 from providers.platforms import Platform
 
-if TYPE_CHECKING:
-    from channels_app.models import Channel
-    from uploads.models import Job
-
 ProgressCallback = Callable[[int], None]
 """Called with the percentage done (0-100) as a publish advances."""
+
+SessionCallback = Callable[[str], None]
+"""Called with the platform's resumable session (a URI) as soon as the platform opens one, so
+the caller keeps it for a retry; a provider without resumable sessions never calls it."""
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """Everything a platform needs to publish one upload, as plain values and an open stream.
+
+    The caller (the upload pipeline) opened ``stream`` and decrypted the grant; the provider
+    reads the stream (seekable, ``size_bytes`` long) and never closes it.
+    """
+
+    title: str
+    description: str
+    scheduled_at: datetime | None
+    media_type: str
+    size_bytes: int
+    stream: BinaryIO
+    refresh_token: str = field(repr=False)
+    """The OAuth grant in clear (empty for platforms without one)."""
+    resume_session: str = ""
+    """The resumable session an earlier attempt saved through ``on_session``, if any."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,10 @@ class Provider:
     platform: ClassVar[Platform]
     connect: ClassVar[Literal["oauth", "manual"]]
     uploads: ClassVar[bool] = False
+    """Whether the gateway publishes to this platform (``publish`` is implemented)."""
+    schedules_natively: ClassVar[bool] = False
+    """Whether the platform publishes at a given time by itself (YouTube's ``publishAt``): the
+    upload may then start up to ``UPLOAD_LEAD_TIME`` before ``scheduledAt``."""
     media_types: ClassVar[tuple[str, ...]] = ()
     title_max_length: ClassVar[int] = 255
     description_max_length: ClassVar[int] = 5000
@@ -68,16 +93,25 @@ class Provider:
         """Whether the settings this platform needs (OAuth client...) are present."""
         return True
 
-    def publish(
-        self, *, channel: Channel, job: Job, on_progress: ProgressCallback
-    ) -> PublishResult:
-        """Upload ``job``'s asset to ``channel``; raise a ``ProviderError`` on failure.
-
-        Must be safe to call again for the same job after a crash (resume, don't duplicate).
-        """
-        raise PermanentProviderError(
+    def upload_unsupported(self) -> PermanentProviderError:
+        """The error for an upload to a platform that takes none through the gateway."""
+        return PermanentProviderError(
             f"{self.name} does not accept uploads through an API.", code="upload_unsupported"
         )
+
+    def publish(
+        self,
+        request: PublishRequest,
+        *,
+        on_progress: ProgressCallback,
+        on_session: SessionCallback,
+    ) -> PublishResult:
+        """Publish ``request``; raise a ``ProviderError`` on failure.
+
+        Must be safe to call again for the same upload after a crash: resume
+        ``request.resume_session`` rather than publish twice.
+        """
+        raise self.upload_unsupported()
 
 
 class OAuthProvider(Provider):

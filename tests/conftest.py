@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.models import User
+from billing.models import Plan
+from billing.services import plans_seed
+from channels_app.models import Channel
 from core.redis import get_redis
 from gateway.celery import app as celery_app
+from tests.factories import ChannelFactory, UserFactory
+from tests.fakes.asset_server import AssetServer, write_random_file
+from tests.providers.youtube import CHUNK
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -43,7 +52,11 @@ def api_client() -> APIClient:
 
 
 # Fakes of external platforms, available to every test module as fixtures.
-pytest_plugins = ["tests.fakes.google", "tests.fakes.soundcloud"]
+pytest_plugins = [
+    "tests.providers.youtube.fake_google",
+    "tests.providers.youtube.fake_upload",
+    "tests.providers.soundcloud.fake_soundcloud",
+]
 
 
 @pytest.fixture
@@ -55,3 +68,92 @@ def celery_eager() -> Iterator[None]:
         yield
     finally:
         celery_app.conf.task_always_eager = previous
+
+
+# -- people, plans and channels --------------------------------------------------------------
+@pytest.fixture
+def plans(db) -> dict[str, Plan]:
+    """The plan catalogue, seeded, by code."""
+    plans_seed()
+    return {plan.code: plan for plan in Plan.objects.all()}
+
+
+@pytest.fixture
+def user(plans) -> User:
+    return UserFactory(plan=plans["free"])
+
+
+@pytest.fixture
+def other_user(plans) -> User:
+    return UserFactory(plan=plans["free"])
+
+
+@pytest.fixture
+def client_for(plans) -> Callable[[User], APIClient]:
+    """An API client authenticated as the given user."""
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(client_for, user) -> APIClient:
+    return client_for(user)
+
+
+@pytest.fixture
+def auth_client(client_for, user) -> APIClient:
+    return client_for(user)
+
+
+@pytest.fixture
+def channel(user) -> Channel:
+    """``user``'s ACTIVE YouTube channel with a grant."""
+    return ChannelFactory(user=user)
+
+
+# -- the upload pipeline -----------------------------------------------------------------------
+@dataclass
+class Asset:
+    path: Path
+    size: int
+    sha256: str
+    server: AssetServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def _asset(tmp_path: Path, settings, size: int) -> Iterator[Asset]:
+    path = tmp_path / "asset.mp4"
+    sha = write_random_file(path, size)
+    with AssetServer(path) as server:
+        settings.ASSET_URL_ALLOWED_HOSTS = [server.host]
+        yield Asset(path=path, size=size, sha256=sha, server=server)
+
+
+@pytest.fixture
+def asset(tmp_path, settings) -> Iterator[Asset]:
+    """A 1.1 MiB asset on a local asset host (five chunks, the last one short)."""
+    yield from _asset(tmp_path, settings, 4 * CHUNK + 100_000)
+
+
+@pytest.fixture
+def big_asset(tmp_path, settings) -> Iterator[Asset]:
+    """The 50 MB asset of the issue, generated per test (never committed)."""
+    yield from _asset(tmp_path, settings, 50 * 1000 * 1000)
+
+
+@pytest.fixture
+def events(monkeypatch) -> list[tuple[str, int]]:
+    """Every published job event, as (status, progress)."""
+    seen: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        "uploads.events.publish_job_event", lambda job: seen.append((job.status, job.progress))
+    )
+    return seen

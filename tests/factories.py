@@ -1,16 +1,29 @@
-"""factory_boy factories shared by every test package."""
+"""factory_boy factories shared by every test package: one per model, with one set of defaults.
+
+- ``UserFactory``: a user on the free plan whose password is ``raw_password`` (default below).
+- ``ChannelFactory``: an ACTIVE YouTube channel holding an (encrypted) OAuth grant, what an
+  upload needs. ``ManualChannelFactory``: an ACTIVE Spotify listing without a grant.
+- ``JobFactory``: a QUEUED upload job on a channel of its user, holding this month's quota slot.
+"""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from accounts.models import User
 from billing.selectors import plan_default
+from channels_app.models import Channel, ChannelStatus
+from core import crypto
+from providers.platforms import Platform
+from uploads.models import Job, JobStatus
 
 DEFAULT_PASSWORD = "correct horse battery staple"
+DEFAULT_REFRESH_TOKEN = "fake-refresh-token"
 
 
 @cache
@@ -33,3 +46,57 @@ class UserFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"User {n}")
     plan = factory.LazyFunction(plan_default)
     password = factory.LazyAttribute(lambda o: _password_hash(o.raw_password))
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    """An ACTIVE YouTube channel; ``refresh_token=...`` is stored encrypted for the channel
+    (``refresh_token=""`` stores no grant)."""
+
+    class Meta:
+        model = Channel
+
+    user = factory.SubFactory(UserFactory)
+    platform = Platform.YOUTUBE
+    provider_channel_id = factory.Sequence(lambda n: f"UC{n:022d}")
+    display_name = factory.Sequence(lambda n: f"Channel {n}")
+    status = ChannelStatus.ACTIVE
+    refresh_token = DEFAULT_REFRESH_TOKEN  # popped in _create: stored encrypted, never a field
+
+    @classmethod
+    def _create(cls, model_class: type[Channel], *args: Any, **kwargs: Any) -> Channel:
+        refresh_token = kwargs.pop("refresh_token", "")
+        channel = model_class(*args, **kwargs)
+        if refresh_token:
+            channel.refresh_token_encrypted = crypto.encrypt(
+                refresh_token, associated_data=str(channel.id)
+            )
+        channel.save(force_insert=True)
+        return channel
+
+    @classmethod
+    def _build(cls, model_class: type[Channel], *args: Any, **kwargs: Any) -> Channel:
+        kwargs.pop("refresh_token", None)
+        return model_class(*args, **kwargs)
+
+
+class ManualChannelFactory(ChannelFactory):
+    """An ACTIVE Spotify listing (a manual platform): no grant to store."""
+
+    platform = Platform.SPOTIFY
+    provider_channel_id = factory.Sequence(lambda n: f"{n:022d}")
+    refresh_token = ""
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    """A QUEUED job on a channel of its user, holding this month's quota slot."""
+
+    class Meta:
+        model = Job
+
+    channel = factory.SubFactory(ChannelFactory)  # for a given user: ``channel__user=user``
+    user = factory.SelfAttribute("channel.user")
+    platform = factory.SelfAttribute("channel.platform")
+    asset_url = "https://cdn.example.com/video.mp4"
+    title = factory.Sequence(lambda n: f"Episode {n}")
+    status = JobStatus.QUEUED
+    quota_period = factory.LazyFunction(lambda: timezone.now().date().replace(day=1))

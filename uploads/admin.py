@@ -15,7 +15,7 @@ from core.admin_base import (
     pretty_json,
 )
 from uploads.models import Job, StoredAsset
-from uploads.services import job_cancel, job_retry
+from uploads.services.jobs import job_cancel, job_retry
 
 
 @admin.register(Job)

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from core.ws_auth import SocketAuthError, SocketIdentity, authenticate_socket_token
+from accounts.ws_auth import SocketAuthError, SocketIdentity, authenticate_socket_token
 from uploads.events import job_group, remember_socket_loop
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,8 @@ import asyncio
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from uuid import UUID
 
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
@@ -33,10 +34,7 @@ from django.db import transaction
 from djangorestframework_camel_case.util import camelize
 from redis.exceptions import RedisError
 
-from uploads.models import JobStatus
-
-if TYPE_CHECKING:
-    from uploads.models import Job
+from uploads.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +84,18 @@ def publish_job_event(job: Job) -> None:
     group = job_group(job.user_id)
     # robust: a failure to notify must never turn a committed job change into an error.
     transaction.on_commit(lambda: _deliver(group, event), robust=True)
+
+
+def publish_job_event_on_commit(job_id: UUID) -> None:
+    """Publish the event of job ``job_id`` as it is once the current transaction commits."""
+
+    def publish() -> None:
+        job = Job.objects.filter(pk=job_id).first()
+        if job is not None:
+            publish_job_event(job)
+
+    # robust: a realtime hiccup is logged by Django and never fails the change itself.
+    transaction.on_commit(publish, robust=True)
 
 
 def remember_socket_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -5,7 +5,7 @@ when the process is a server (daphne, gunicorn, uvicorn, or runserver's reloaded
 in management commands or tests; ``wake()`` starts it too if it is not alive (e.g. after a
 fork). It runs the same services as the Celery worker and beat: every
 ``UPLOAD_DISPATCH_INTERVAL``, or at once when a job is accepted, it recovers stale jobs and runs
-each due job with :func:`uploads.services.run_job`, one at a time. Several server processes
+each due job with :func:`uploads.services.pipeline.run_job`, one at a time. Several server processes
 each running a thread is safe: the conditional claim lets one of them take a given job.
 """
 
@@ -18,6 +18,9 @@ import threading
 
 from django.conf import settings
 from django.db import close_old_connections, connections
+
+from uploads.services.pipeline import run_job
+from uploads.services.recovery import jobs_recover_and_collect_due
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +68,7 @@ class EmbeddedRunner:
 
     def run_due_jobs(self) -> int:
         """One pass: run every job that is due now. Returns how many were looked at."""
-        from uploads.services import jobs_due_ids, run_job
-
-        ids = jobs_due_ids(every_due=True)
+        ids = jobs_recover_and_collect_due(every_due=True)
         for job_id in ids:
             run_job(job_id=job_id)
         return len(ids)

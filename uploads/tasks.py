@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from celery import shared_task
 
-from uploads.services import jobs_dispatch_due, run_job
+from uploads.services.pipeline import run_job
+from uploads.services.recovery import jobs_recover_and_collect_due
 
 
 @shared_task(
@@ -19,6 +22,14 @@ def run_job_task(self, job_id: str) -> str:
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+def jobs_dispatch_due() -> list[UUID]:
+    """Send every due or recovered job to the queue again (a claim makes extras no-ops)."""
+    ids = jobs_recover_and_collect_due()
+    for job_id in ids:
+        run_job_task.apply_async(args=[str(job_id)])
+    return ids
 
 
 @shared_task(ignore_result=True)

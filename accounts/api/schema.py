@@ -4,4 +4,4 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 
 
 class GatewayJWTScheme(SimpleJWTScheme):
-    target_class = "core.authentication.JWTAuthentication"
+    target_class = "accounts.authentication.JWTAuthentication"

@@ -14,7 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channels_app import selectors, services
+from accounts.authentication import authenticated_user
+from channels_app import selectors
 from channels_app.api.serializers import (
     ChannelSerializer,
     ChannelUpdateInputSerializer,
@@ -23,7 +24,11 @@ from channels_app.api.serializers import (
     PlatformSerializer,
     RefreshAllSerializer,
 )
-from core.authentication import authenticated_user
+from channels_app.services.connect import channel_connect, channel_update
+from channels_app.services.disconnect import channel_disconnect
+from channels_app.services.oauth import OAuthCallbackError, OAuthStart, channel_oauth_complete
+from channels_app.services.refresh import channel_refresh
+from channels_app.services.refresh_queue import channels_refresh_all
 from core.openapi import ErrorResponseSerializer
 
 logger = logging.getLogger(__name__)
@@ -71,8 +76,8 @@ class ChannelConnectView(APIView):
     def post(self, request: Request) -> Response:
         data = ConnectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.channel_connect(user=authenticated_user(request), **data.validated_data)
-        if isinstance(result, services.OAuthStart):
+        result = channel_connect(user=authenticated_user(request), **data.validated_data)
+        if isinstance(result, OAuthStart):
             return Response(OAuthStartSerializer(result).data)
         return Response(ChannelSerializer(result).data, status=status.HTTP_201_CREATED)
 
@@ -87,13 +92,13 @@ class ChannelDetailView(APIView):
         channel = selectors.channel_get(user=authenticated_user(request), channel_id=channel_id)
         data = ChannelUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        channel = services.channel_update(channel=channel, **data.validated_data)
+        channel = channel_update(channel=channel, **data.validated_data)
         return Response(ChannelSerializer(channel).data)
 
     @extend_schema(responses={204: None, 404: _errors[404]}, tags=["channels"])
     def delete(self, request: Request, channel_id: uuid.UUID) -> Response:
         channel = selectors.channel_get(user=authenticated_user(request), channel_id=channel_id)
-        services.channel_disconnect(channel=channel)
+        channel_disconnect(channel=channel)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -106,14 +111,14 @@ class ChannelRefreshView(APIView):
     )
     def post(self, request: Request, channel_id: uuid.UUID) -> Response:
         channel = selectors.channel_get(user=authenticated_user(request), channel_id=channel_id)
-        channel = services.channel_refresh(channel=channel)
+        channel = channel_refresh(channel=channel)
         return Response(ChannelSerializer(channel).data)
 
 
 class ChannelRefreshAllView(APIView):
     @extend_schema(request=None, responses={202: RefreshAllSerializer}, tags=["channels"])
     def post(self, request: Request) -> Response:
-        queued = services.channels_refresh_all(user=authenticated_user(request))
+        queued = channels_refresh_all(user=authenticated_user(request))
         return Response(RefreshAllSerializer({"queued": queued}).data, status=202)
 
 
@@ -146,13 +151,13 @@ class OAuthCallbackView(APIView):
     )
     def get(self, request: Request, platform: str) -> HttpResponseRedirect:
         try:
-            channel = services.channel_oauth_complete(
+            channel = channel_oauth_complete(
                 platform=platform,
                 state=request.query_params.get("state", ""),
                 code=request.query_params.get("code", ""),
                 error=request.query_params.get("error", ""),
             )
-        except services.OAuthCallbackError as exc:
+        except OAuthCallbackError as exc:
             logger.info("oauth callback for %s failed: %s", platform, exc.code)
             query = {"error": exc.code}
         else:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.authentication import authenticated_user
+from accounts.authentication import authenticated_user
 from core.openapi import ErrorResponseSerializer
 from core.storage import get_storage
 from podcasts import selectors, services

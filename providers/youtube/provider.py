@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -13,15 +13,19 @@ from google_auth_oauthlib.flow import Flow
 from googleapiclient.errors import HttpError
 from oauthlib.oauth2 import OAuth2Error
 
-from providers.base import AccountSnapshot, OAuthProvider, ProgressCallback, PublishResult
+from providers.base import (
+    AccountSnapshot,
+    OAuthProvider,
+    ProgressCallback,
+    PublishRequest,
+    PublishResult,
+    SessionCallback,
+)
 from providers.errors import PermanentProviderError, TransientProviderError
 from providers.platforms import Platform
 from providers.youtube.client import SCOPES, build_youtube, youtube_credentials
 from providers.youtube.errors import NETWORK_ERRORS, translate_google_error
-
-if TYPE_CHECKING:
-    from channels_app.models import Channel
-    from uploads.models import Job
+from providers.youtube.upload import upload_video
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ def snapshot_from_channel(resource: dict[str, Any]) -> AccountSnapshot:
 class YouTubeProvider(OAuthProvider):
     platform = Platform.YOUTUBE
     uploads = True
+    schedules_natively = True  # private with publishAt
     media_types = ("video",)
     title_max_length = 100
     description_max_length = 5000
@@ -151,8 +156,10 @@ class YouTubeProvider(OAuthProvider):
         return True
 
     def publish(
-        self, *, channel: Channel, job: Job, on_progress: ProgressCallback
+        self,
+        request: PublishRequest,
+        *,
+        on_progress: ProgressCallback,
+        on_session: SessionCallback,
     ) -> PublishResult:
-        from providers.youtube.upload import upload_video  # written with the upload pipeline
-
-        return upload_video(channel=channel, job=job, on_progress=on_progress)
+        return upload_video(request, on_progress=on_progress, on_session=on_session)

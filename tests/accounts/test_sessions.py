@@ -13,10 +13,10 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.authentication import InvalidToken, authenticate_access_token
 from accounts.models import PasswordResetToken, RefreshTokenRecord
 from accounts.services import InvalidRefreshToken, session_end, session_refresh, session_start
 from accounts.tasks import expired_tokens_purge
-from core.authentication import InvalidToken, authenticate_access_token
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from channels_app.models import Channel, ChannelStatus
-from tests.channels.factories import ChannelFactory, UserFactory
+from tests.factories import ManualChannelFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_free_plan_third_connect_is_403_plan_limit_reached(api, user):
 def test_a_user_without_a_plan_gets_the_free_limit(client_for, plans):
     user = UserFactory(plan=None)
     api = client_for(user)
-    ChannelFactory.create_batch(2, user=user)
+    ManualChannelFactory.create_batch(2, user=user)
 
     response = connect(api, platform="tunein")
 
@@ -127,7 +127,7 @@ def test_a_user_without_a_plan_gets_the_free_limit(client_for, plans):
 
 def test_pro_plan_allows_five_channels(client_for, plans):
     user = UserFactory(plan=plans["pro"])
-    ChannelFactory.create_batch(4, user=user)
+    ManualChannelFactory.create_batch(4, user=user)
     api = client_for(user)
 
     assert connect(api, platform="tunein").status_code == 201
@@ -135,7 +135,7 @@ def test_pro_plan_allows_five_channels(client_for, plans):
 
 
 def test_patch_renames_a_channel(api, user):
-    channel = ChannelFactory(user=user, display_name="Old")
+    channel = ManualChannelFactory(user=user, display_name="Old")
 
     response = api.patch(f"/api/v1/channels/{channel.id}", {"displayName": "New"}, format="json")
 
@@ -145,8 +145,8 @@ def test_patch_renames_a_channel(api, user):
 
 
 def test_patch_to_a_listing_already_connected_is_409_and_changes_nothing(api, user):
-    ChannelFactory(user=user, platform="spotify", provider_channel_id=SPOTIFY_ID)
-    pending = ChannelFactory(
+    ManualChannelFactory(user=user, platform="spotify", provider_channel_id=SPOTIFY_ID)
+    pending = ManualChannelFactory(
         user=user, platform="spotify", provider_channel_id="", status=ChannelStatus.PENDING
     )
 
@@ -161,7 +161,7 @@ def test_patch_to_a_listing_already_connected_is_409_and_changes_nothing(api, us
 
 
 def test_patch_cannot_set_the_account_id_of_an_oauth_channel(api, user):
-    channel = ChannelFactory(user=user, platform="youtube", provider_channel_id="UCabc")
+    channel = ManualChannelFactory(user=user, platform="youtube", provider_channel_id="UCabc")
 
     response = api.patch(
         f"/api/v1/channels/{channel.id}", {"providerChannelId": "UCother"}, format="json"
@@ -175,11 +175,11 @@ def test_patch_cannot_set_the_account_id_of_an_oauth_channel(api, user):
 def test_list_shows_only_own_channels_newest_first_in_one_query(
     api, user, other_user, django_assert_num_queries
 ):
-    older = ChannelFactory(user=user)
-    newer = ChannelFactory(user=user)
+    older = ManualChannelFactory(user=user)
+    newer = ManualChannelFactory(user=user)
     Channel.objects.filter(pk=older.pk).update(connected_at=newer.connected_at.replace(year=2020))
-    ChannelFactory(user=other_user)
-    ChannelFactory.create_batch(3, user=user)
+    ManualChannelFactory(user=other_user)
+    ManualChannelFactory.create_batch(3, user=user)
 
     with django_assert_num_queries(1):
         response = api.get("/api/v1/channels")
@@ -193,7 +193,7 @@ def test_list_shows_only_own_channels_newest_first_in_one_query(
 
 
 def test_every_channel_endpoint_answers_404_for_another_users_channel(api, other_user):
-    theirs = ChannelFactory(user=other_user, display_name="Theirs")
+    theirs = ManualChannelFactory(user=other_user, display_name="Theirs")
     before = Channel.objects.values().get(pk=theirs.pk)
 
     responses = [
@@ -224,7 +224,7 @@ def test_channel_endpoints_need_a_token(api_client):
 
 
 def test_refresh_of_a_manual_channel_touches_it(api, user):
-    channel = ChannelFactory(user=user)
+    channel = ManualChannelFactory(user=user)
 
     response = api.post(f"/api/v1/channels/{channel.id}/refresh")
 
@@ -234,7 +234,7 @@ def test_refresh_of_a_manual_channel_touches_it(api, user):
 
 
 def test_delete_of_a_manual_channel_is_204(api, user):
-    channel = ChannelFactory(user=user)
+    channel = ManualChannelFactory(user=user)
 
     assert api.delete(f"/api/v1/channels/{channel.id}").status_code == 204
     assert not Channel.objects.filter(pk=channel.pk).exists()

@@ -11,13 +11,14 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from billing.services import plans_seed
-from channels_app import services
 from channels_app.models import Channel
+from channels_app.services import limits
+from channels_app.services.connect import channel_connect_manual
 from core.errors import Forbidden
 from providers.registry import get_provider
-from tests.channels.factories import ChannelFactory, UserFactory
-from tests.channels.flows import follow_to_gateway, frontend_query, start_oauth
-from tests.fakes.google import youtube_channel
+from tests.factories import ManualChannelFactory, UserFactory
+from tests.providers.youtube.fake_google import youtube_channel
+from tests.support.oauth_flows import follow_to_gateway, frontend_query, start_oauth
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -53,19 +54,19 @@ def test_two_concurrent_connects_at_the_limit_one_wins(monkeypatch):
     # Given a free user with one channel left before the limit of two
     plans_seed()
     user = UserFactory(plan=None)
-    ChannelFactory(user=user)
+    ManualChannelFactory(user=user)
     # and a slow limit lookup, so both requests would have counted before either inserts
-    real_limit = services.channel_limit_for
+    real_limit = limits.channel_limit_for
 
     def slow_limit(locked_user):
         time.sleep(0.3)
         return real_limit(locked_user)
 
-    monkeypatch.setattr(services, "channel_limit_for", slow_limit)
+    monkeypatch.setattr(limits, "channel_limit_for", slow_limit)
     provider = get_provider("apple_music")
 
     def connect() -> object:
-        return services.channel_connect_manual(user=user, provider=provider)
+        return channel_connect_manual(user=user, provider=provider)
 
     # When two connects race
     results = run_together(connect, connect)

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from channels_app.models import Channel
-from channels_app.services import channel_refresh_token
+from channels_app.services.grants import channel_grant_decrypt
 from core import crypto
-from tests.channels.factories import ChannelFactory
+from tests.factories import ManualChannelFactory
 
 
 def test_round_trip_returns_the_plaintext_and_stores_none_of_it():
@@ -55,14 +55,14 @@ def test_malformed_or_foreign_values_fail(value):
 def test_rotation_old_key_still_reads_then_reencrypt_moves_every_token_to_the_new_key(settings):
     # Given tokens sealed with the key in use today
     settings.ENCRYPTION_KEY = "the-old-key"
-    channels = [ChannelFactory(refresh_token=f"token-{n}") for n in range(3)]
-    ChannelFactory()  # a manual channel without a grant
+    channels = [ManualChannelFactory(refresh_token=f"token-{n}") for n in range(3)]
+    ManualChannelFactory()  # a manual channel without a grant
     # When the key is rotated, the old one kept for reading
     settings.ENCRYPTION_KEY = "the-new-key"
     settings.ENCRYPTION_KEYS_OLD = ["the-old-key"]
     stored = {c.pk: Channel.objects.get(pk=c.pk).refresh_token_encrypted for c in channels}
     assert not any(crypto.is_current(value) for value in stored.values())
-    assert channel_refresh_token(Channel.objects.get(pk=channels[0].pk)) == "token-0"
+    assert channel_grant_decrypt(Channel.objects.get(pk=channels[0].pk)) == "token-0"
 
     call_command("reencrypt_tokens")
 
@@ -72,12 +72,12 @@ def test_rotation_old_key_still_reads_then_reencrypt_moves_every_token_to_the_ne
         fresh = Channel.objects.get(pk=channel.pk)
         assert crypto.is_current(fresh.refresh_token_encrypted)
         assert fresh.refresh_token_encrypted != stored[channel.pk]
-        assert channel_refresh_token(fresh) == f"token-{n}"
+        assert channel_grant_decrypt(fresh) == f"token-{n}"
 
 
 @pytest.mark.django_db
 def test_reencrypt_twice_changes_nothing_the_second_time(capsys):
-    channel = ChannelFactory(refresh_token="token")
+    channel = ManualChannelFactory(refresh_token="token")
     call_command("reencrypt_tokens")
     before = Channel.objects.get(pk=channel.pk).refresh_token_encrypted
 
@@ -90,7 +90,7 @@ def test_reencrypt_twice_changes_nothing_the_second_time(capsys):
 @pytest.mark.django_db
 def test_reencrypt_reports_tokens_no_key_opens_and_leaves_them_alone(settings):
     settings.ENCRYPTION_KEY = "a-key-that-will-be-lost"
-    channel = ChannelFactory(refresh_token="token")
+    channel = ManualChannelFactory(refresh_token="token")
     before = Channel.objects.get(pk=channel.pk).refresh_token_encrypted
     settings.ENCRYPTION_KEY = "the-new-key"
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from channels_app import tasks
 from channels_app.models import Channel, ChannelStatus, OAuthState
-from tests.channels.factories import ChannelFactory, UserFactory
-from tests.fakes.google import CLIENT_ID, google_api_error, youtube_channel
+from tests.factories import ChannelFactory, ManualChannelFactory, UserFactory
+from tests.providers.youtube.fake_google import CLIENT_ID, google_api_error, youtube_channel
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,6 @@ def youtube_channel_of(fake_google):
         token = fake_google.issue_grant(account=account, client_id=CLIENT_ID)
         return ChannelFactory(
             user=user,
-            platform="youtube",
             provider_channel_id=channel_id,
             refresh_token=token,
             **fields,
@@ -39,8 +38,8 @@ def youtube_channel_of(fake_google):
 def test_refresh_all_queues_one_task_per_channel_and_they_run(
     api, user, youtube_channel_of, celery_eager, django_capture_on_commit_callbacks, monkeypatch
 ):
-    mine = [youtube_channel_of(user, "a@gmail.com"), ChannelFactory(user=user)]
-    theirs = ChannelFactory(user=UserFactory())
+    mine = [youtube_channel_of(user, "a@gmail.com"), ManualChannelFactory(user=user)]
+    theirs = ManualChannelFactory(user=UserFactory())
     sent: list[str] = []
     real_delay = tasks.channel_refresh_task.delay
     monkeypatch.setattr(
@@ -102,7 +101,7 @@ def test_the_daily_beat_entry_refreshes_stale_active_oauth_channels_only(
     youtube_channel_of(
         user, "d@gmail.com", last_refreshed_at=None, status=ChannelStatus.NEEDS_REAUTH
     )
-    ChannelFactory(user=user, last_refreshed_at=None)  # manual: nothing to read
+    ManualChannelFactory(user=user, last_refreshed_at=None)  # manual: nothing to read
     sent: list[str] = []
     monkeypatch.setattr(tasks.channel_refresh_task, "delay", sent.append)
 
@@ -121,7 +120,7 @@ def test_refresh_channels_command_prints_progress_and_a_summary(
     fake_google.revoke_account("b@gmail.com")
     other = UserFactory()
     youtube_channel_of(other, "c@gmail.com")
-    ChannelFactory(user=other, platform="spotify")
+    ManualChannelFactory(user=other, platform="spotify")
 
     call_command("refresh_channels", "--user", user.email.upper(), "--platform", "youtube")
 
@@ -136,7 +135,7 @@ def test_refresh_channels_command_prints_progress_and_a_summary(
 
 
 def test_refresh_channels_command_without_filters_refreshes_everything(user, capsys):
-    ChannelFactory.create_batch(3, user=user)
+    ManualChannelFactory.create_batch(3, user=user)
 
     call_command("refresh_channels")
 

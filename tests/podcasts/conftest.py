@@ -9,13 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from rest_framework.test import APIClient
 
-from billing.services import plans_seed
 from podcasts.models import Episode, Show
 from podcasts.services import episode_publish, show_create
 from tests.fakes.websub_hub import FakeWebSubHub
-from tests.uploads.factories import UserFactory
 
 SHOW_INPUT = {
     "title": "Night Shift",
@@ -60,27 +57,6 @@ def hub(settings) -> Iterator[FakeWebSubHub]:
     settings.WEBSUB_HUB_URL = f"{fake.base_url}/"
     yield fake
     fake.stop()
-
-
-@pytest.fixture
-def user(db):
-    plans_seed()
-    return UserFactory()
-
-
-@pytest.fixture
-def client_for(user) -> Callable[..., APIClient]:
-    def make(owner) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(owner)
-        return client
-
-    return make
-
-
-@pytest.fixture
-def auth_client(client_for, user) -> APIClient:
-    return client_for(user)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from podcasts.models import Show
+from tests.factories import UserFactory
 from tests.podcasts.conftest import SHOW_INPUT
-from tests.uploads.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

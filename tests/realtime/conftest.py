@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -14,7 +16,6 @@ from rest_framework_simplejwt.tokens import AccessToken
 from providers.base import Provider, PublishResult
 from providers.errors import PermanentProviderError
 from providers.platforms import Platform
-from tests.realtime.factories import UserFactory
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -49,16 +50,6 @@ def access_token(
     return jwt.encode(payload, key or settings.JWT_SECRET, algorithm="HS256")
 
 
-@pytest.fixture
-def user() -> Any:
-    return UserFactory()
-
-
-@pytest.fixture
-def other_user() -> Any:
-    return UserFactory()
-
-
 PROGRESS_STEPS = (25, 50, 75)
 RESULT = PublishResult(provider_id="vid-123", url="https://youtu.be/vid-123")
 REFUSAL = PermanentProviderError("The platform refused the upload.", code="provider_rejected")
@@ -72,7 +63,7 @@ class InstantProvider(Provider):
     uploads = True
     fail = False
 
-    def publish(self, *, channel: Any, job: Any, on_progress: Any) -> PublishResult:
+    def publish(self, request: Any, *, on_progress: Any, on_session: Any) -> PublishResult:
         for percent in PROGRESS_STEPS:
             on_progress(percent)
         if self.fail:
@@ -82,9 +73,14 @@ class InstantProvider(Provider):
 
 @pytest.fixture
 def instant_provider(monkeypatch: pytest.MonkeyPatch) -> InstantProvider:
-    """The upload pipeline's provider seam answers with :class:`InstantProvider` (any thread)."""
+    """The upload pipeline's provider seam answers with :class:`InstantProvider` (any thread),
+    and the job's asset is a few local bytes."""
     provider = InstantProvider()
-    monkeypatch.setattr("uploads.services.get_provider", lambda platform: provider)
+    monkeypatch.setattr("uploads.services.pipeline.get_provider", lambda platform: provider)
+    monkeypatch.setattr(
+        "uploads.services.pipeline.asset_stream_open",
+        lambda url: contextlib.nullcontext(io.BytesIO(b"episode")),
+    )
     return provider
 
 

@@ -15,8 +15,8 @@ from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from gateway.asgi import application
+from tests.factories import JobFactory, UserFactory
 from tests.realtime.conftest import access_token
-from tests.realtime.factories import JobFactory, UserFactory
 from uploads.events import publish_job_event
 from uploads.models import JobStatus
 
@@ -61,7 +61,7 @@ def update(job: Any, progress: int) -> dict:
 
 
 def test_a_socket_with_a_query_token_receives_its_jobs_events_in_order(user):
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
     token = str(AccessToken.for_user(user))  # exactly what /auth/login hands out
 
     async def scenario():
@@ -96,7 +96,7 @@ def test_a_socket_with_a_query_token_receives_its_jobs_events_in_order(user):
 
 
 def test_a_failed_job_is_reported_with_its_error(user):
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     async def scenario():
         ws = await open_authenticated(access_token(user))
@@ -115,7 +115,7 @@ def test_a_failed_job_is_reported_with_its_error(user):
 
 
 def test_each_user_receives_only_the_events_of_their_own_jobs(user, other_user):
-    job_of_a = JobFactory(user=user)
+    job_of_a = JobFactory(channel__user=user)
 
     async def scenario():
         a = await open_authenticated(access_token(user))
@@ -134,7 +134,7 @@ def test_each_user_receives_only_the_events_of_their_own_jobs(user, other_user):
 
 
 def test_two_sockets_of_one_user_both_receive_the_events(user):
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     async def scenario():
         first = await open_authenticated(access_token(user))
@@ -151,7 +151,7 @@ def test_two_sockets_of_one_user_both_receive_the_events(user):
 
 
 def test_the_token_can_come_in_a_first_message_instead_of_the_url(user):
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     async def scenario():
         ws = socket()
@@ -195,7 +195,7 @@ def _deactivated(user: Any) -> str:
 @pytest.mark.parametrize("kind", REFUSED_TOKENS)
 def test_a_refused_query_token_closes_the_socket_with_4401_and_nothing_else(user, kind):
     token = REFUSED_TOKENS[kind](user)
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     async def scenario():
         ws = socket(token)
@@ -212,7 +212,7 @@ def test_a_refused_query_token_closes_the_socket_with_4401_and_nothing_else(user
 @pytest.mark.parametrize("kind", ["malformed", "expired", "wrong audience", "inactive user"])
 def test_a_refused_token_in_the_auth_message_closes_with_4401_and_nothing_else(user, kind):
     token = REFUSED_TOKENS[kind](user)
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     async def scenario():
         ws = socket()
@@ -276,7 +276,7 @@ def test_an_unauthenticated_socket_may_only_authenticate(message):
 
 
 def test_a_socket_is_closed_with_4401_when_its_token_expires(user):
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     async def scenario():
         ws = await open_authenticated(access_token(user, lifetime=timedelta(seconds=2)))
@@ -303,7 +303,7 @@ def test_a_fresh_token_sent_on_the_socket_moves_its_expiry(user):
 
 
 def test_a_socket_cannot_switch_to_another_users_token(user, other_user):
-    job_of_b = JobFactory(user=other_user)
+    job_of_b = JobFactory(channel__user=other_user)
 
     async def scenario():
         ws = await open_authenticated(access_token(user))

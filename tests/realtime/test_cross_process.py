@@ -14,8 +14,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from gateway.celery import app as celery_app
+from tests.factories import JobFactory
 from tests.realtime.conftest import access_token, events_of_a_run
-from tests.realtime.factories import JobFactory
 from tests.realtime.servers import start_servers
 from uploads.tasks import run_job_task
 
@@ -44,7 +44,7 @@ async def _nothing_arrives(ws: ClientConnection, seconds: float = 0.5) -> bool:
 def test_a_workers_job_events_reach_its_owner_on_every_web_process_and_no_one_else(
     user, other_user, instant_provider
 ):
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
     expected = events_of_a_run(job)
 
     async def scenario(first: str, second: str) -> None:

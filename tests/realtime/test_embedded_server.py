@@ -14,16 +14,15 @@ from djangorestframework_camel_case.util import camelize
 from websockets.asyncio.client import connect
 
 from billing.services import plans_seed
+from tests.factories import ChannelFactory, UserFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
-from tests.fakes.youtube_upload import FakeYouTubeUpload
+from tests.providers.youtube import CHUNK
+from tests.providers.youtube.fake_upload import FakeYouTubeUpload
 from tests.realtime.conftest import access_token
 from tests.realtime.servers import start_servers
-from tests.uploads.factories import ChannelFactory, UserFactory
 from uploads.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CHUNK = 256 * 1024
 
 
 def test_a_job_run_by_the_embedded_runner_reaches_a_socket_of_the_same_server(tmp_path: Path):

@@ -16,8 +16,8 @@ from django.db import connection, transaction
 
 from gateway.asgi import application
 from gateway.celery import app as celery_app
+from tests.factories import JobFactory
 from tests.realtime.conftest import access_token, events_of_a_run
-from tests.realtime.factories import JobFactory
 from tests.support.processes import free_port
 from uploads.events import build_job_event, publish_job_event
 from uploads.models import Job, JobStatus
@@ -26,7 +26,7 @@ from uploads.tasks import run_job_task
 
 
 def _job(**fields: Any) -> Job:
-    return JobFactory.build(**fields)
+    return JobFactory.build(channel__user__plan=None, **fields)
 
 
 @pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.RUNNING])
@@ -111,7 +111,7 @@ async def _open(user: Any) -> WebsocketCommunicator:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("channel_layer_backend")
 def test_the_event_leaves_only_when_the_transaction_commits(user):
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
     published, commit = threading.Event(), threading.Event()
 
     def change_job() -> None:
@@ -144,7 +144,7 @@ def test_the_event_leaves_only_when_the_transaction_commits(user):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("channel_layer_backend")
 def test_a_rolled_back_change_sends_nothing(user):
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     class Abort(Exception):
         pass
@@ -200,7 +200,7 @@ def test_embedded_mode_a_job_run_by_the_in_process_runner_reaches_the_socket(
 ):
     """The in-memory layer only wakes sockets from their own loop: the send is handed over."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     async def scenario() -> None:
         ws = await _open(user)
@@ -226,7 +226,7 @@ def test_a_job_run_by_a_celery_worker_reaches_its_owner_in_order_and_no_one_else
     user, other_user, instant_provider, failed
 ):
     instant_provider.fail = failed
-    job = JobFactory(user=user)
+    job = JobFactory(channel__user=user)
 
     async def scenario() -> None:
         owner, stranger = await _open(user), await _open(other_user)

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from billing.models import Plan, PlanUsage
 from channels_app.models import Channel, ChannelStatus
-from channels_app.services import channel_disconnect
-from tests.uploads.factories import ChannelFactory, JobFactory, UserFactory
+from channels_app.services.disconnect import channel_disconnect
+from tests.factories import ChannelFactory, JobFactory, UserFactory
 from uploads.models import Job, JobStatus
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def public_dns(monkeypatch):
 @pytest.fixture
 def dispatched(monkeypatch) -> list:
     sent: list = []
-    monkeypatch.setattr("uploads.services.job_dispatch", lambda job: sent.append(job.pk))
+    monkeypatch.setattr("uploads.services.jobs.job_dispatch", lambda job: sent.append(job.pk))
     return sent
 
 

@@ -13,10 +13,10 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from billing.models import PlanUsage
-from tests.uploads.factories import JobFactory
+from tests.factories import JobFactory
 from uploads.models import Job, JobStatus
 from uploads.runner import EmbeddedRunner, is_server_process
-from uploads.services import job_dispatch
+from uploads.services.dispatch import job_dispatch
 from uploads.tasks import dispatch_due_jobs, run_job_task
 
 

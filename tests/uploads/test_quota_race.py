@@ -34,7 +34,7 @@ def test_20_concurrent_uploads_on_the_free_plan_accept_exactly_2(
             else real(host, port, *a, **k)
         ),
     )
-    monkeypatch.setattr("uploads.services.job_dispatch", lambda job: None)
+    monkeypatch.setattr("uploads.services.jobs.job_dispatch", lambda job: None)
     start = threading.Barrier(20)
 
     def post(index: int) -> int:

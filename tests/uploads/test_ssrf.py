@@ -10,7 +10,7 @@ import pytest
 from billing.models import PlanUsage
 from core.ssrf import UnsafeAssetUrl, is_public_address, resolve_target
 from providers.errors import PermanentProviderError
-from uploads.assets import RemoteAsset
+from uploads.asset_stream import RemoteAsset
 from uploads.models import Job
 
 pytestmark = pytest.mark.django_db

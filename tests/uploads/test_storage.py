@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from core.storage import _s3_client
-from tests.uploads.factories import UserFactory
+from tests.factories import UserFactory
 from uploads.models import Job, JobStatus, StoredAsset
 from uploads.selectors import storage_used_bytes
-from uploads.services import run_job
+from uploads.services.pipeline import run_job
 
 pytestmark = pytest.mark.django_db
 

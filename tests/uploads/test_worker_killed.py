@@ -22,10 +22,11 @@ from django.db import connection
 from billing.models import PlanUsage
 from core.redis import get_redis
 from tests.fakes.asset_server import AssetServer, write_random_file
+from tests.providers.youtube import CHUNK
 from tests.support.processes import ROOT, child_env
 from tests.uploads.test_worker import wait_until_finished
 from uploads.models import Job, JobStatus
-from uploads.services import jobs_dispatch_due
+from uploads.tasks import jobs_dispatch_due
 
 pytestmark = [
     pytest.mark.redis,
@@ -34,8 +35,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="worker processes share PostgreSQL (CI)"
     ),
 ]
-
-CHUNK = 256 * 1024
 
 
 def _database_url() -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from django.http import HttpRequest, JsonResponse
@@ -13,11 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.authentication import authenticated_user
+from accounts.authentication import authenticated_user
+from core.asgi_limits import EdgeRefusal
 from core.errors import ApplicationError, error_body
 from core.pagination import PageNumberPagination
-from core.storage import InvalidUploadToken
-from uploads import selectors, services
+from core.storage import InvalidUploadToken, LocalStorage
+from uploads import selectors
 from uploads.api.serializers import (
     JobListQuerySerializer,
     JobSerializer,
@@ -27,6 +29,8 @@ from uploads.api.serializers import (
     UploadInputSerializer,
 )
 from uploads.models import JobStatus
+from uploads.services.jobs import job_cancel, job_create, job_retry
+from uploads.services.storage import stored_asset_presign, stored_asset_receive
 
 
 class UploadView(APIView):
@@ -39,7 +43,7 @@ class UploadView(APIView):
     def post(self, request: Request) -> Response:
         data = UploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        accepted = services.job_create(
+        accepted = job_create(
             user=authenticated_user(request),
             idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
             **data.validated_data,
@@ -56,7 +60,7 @@ class PresignView(APIView):
     def post(self, request: Request) -> Response:
         data = PresignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        presigned = services.asset_presign(user=authenticated_user(request), **data.validated_data)
+        presigned = stored_asset_presign(user=authenticated_user(request), **data.validated_data)
         return Response(PresignOutputSerializer(presigned).data)
 
 
@@ -92,28 +96,35 @@ class JobListView(APIView):
 class JobCancelView(APIView):
     @extend_schema(request=None, responses={200: JobSerializer}, summary="Cancel a queued job")
     def post(self, request: Request, job_id: UUID) -> Response:
-        job = services.job_cancel(
-            job=selectors.job_get(user=authenticated_user(request), job_id=job_id)
-        )
+        job = job_cancel(job=selectors.job_get(user=authenticated_user(request), job_id=job_id))
         return Response(JobSerializer(job).data)
 
 
 class JobRetryView(APIView):
     @extend_schema(request=None, responses={202: JobSerializer}, summary="Queue a failed job again")
     def post(self, request: Request, job_id: UUID) -> Response:
-        job = services.job_retry(
-            job=selectors.job_get(user=authenticated_user(request), job_id=job_id)
-        )
+        job = job_retry(job=selectors.job_get(user=authenticated_user(request), job_id=job_id))
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 _BODY_CHUNK = 1024 * 1024
+_INVALID_UPLOAD_URL = "The upload URL is invalid or expired."
+
+
+def blob_body_limit(match: re.Match[str]) -> int:
+    """The body limit of ``PUT /api/v1/upload/blob/<token>`` for ``core.asgi_limits``: the
+    signed size. The token is checked before a byte of the body is read (403 if bad)."""
+    try:
+        return LocalStorage.read_token(match["token"]).size_bytes
+    except InvalidUploadToken as exc:
+        raise EdgeRefusal(status=403, code="invalid_token", detail=_INVALID_UPLOAD_URL) from exc
 
 
 @method_decorator(csrf_exempt, name="dispatch")
 class AssetBlobView(View):
     """The signed PUT target of embedded storage. The token in the path is the authorisation
-    (like an S3 presigned URL), so no JWT is needed; it expires after ``PRESIGN_TTL``."""
+    (like an S3 presigned URL), so no JWT is needed; it expires after ``PRESIGN_TTL``.
+    Served behind ``blob_body_limit``, so a bad token or an oversized body never gets here."""
 
     http_method_names = ["put"]
 
@@ -123,15 +134,11 @@ class AssetBlobView(View):
                 yield chunk
 
         try:
-            services.asset_receive(
+            stored_asset_receive(
                 token=token, content_type=request.content_type or "", chunks=chunks()
             )
         except InvalidUploadToken:
-            body = error_body(
-                code="invalid_token",
-                detail="The upload URL is invalid or expired.",
-                status_code=403,
-            )
+            body = error_body(code="invalid_token", detail=_INVALID_UPLOAD_URL, status_code=403)
             return JsonResponse(body, status=403)
         except ApplicationError as exc:
             body = error_body(code=exc.code, detail=exc.message, status_code=exc.status_code)

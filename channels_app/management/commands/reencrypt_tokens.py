@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from channels_app.services import channel_tokens_reencrypt
+from channels_app.services.grants import channel_tokens_reencrypt
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from channels_app.selectors import channels_for_refresh
-from channels_app.services import channel_refresh
+from channels_app.services.refresh import channel_refresh
 from core.errors import ApplicationError
 from providers.platforms import Platform
 

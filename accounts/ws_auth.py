@@ -1,7 +1,7 @@
 """Authentication and origin checks for WebSockets.
 
 A socket presents the same access JWT as a REST request, and it is validated by the same code:
-``core.authentication``, so signature, expiry, token type, ``iss``, ``aud``, the user's
+``accounts.authentication``, so signature, expiry, token type, ``iss``, ``aud``, the user's
 existence, ``is_active`` and password revocation are checked exactly as for
 ``Authorization: Bearer``.
 """
@@ -17,7 +17,7 @@ from channels.security.websocket import OriginValidator
 from django.conf import settings
 from rest_framework_simplejwt.state import token_backend
 
-from core.authentication import InvalidToken, authenticate_access_token
+from accounts.authentication import InvalidToken, authenticate_access_token
 
 
 class SocketAuthError(Exception):

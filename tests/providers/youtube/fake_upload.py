@@ -22,11 +22,15 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from tests.fakes.loopback import LoopbackServer
+from tests.providers.youtube import CHUNK
 
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 _READ = 1024 * 1024
@@ -216,3 +220,16 @@ class FakeYouTubeUpload(LoopbackServer):
 
     def stored_bytes(self) -> int:
         return sum(session.stored for session in self.sessions.values())
+
+
+@pytest.fixture
+def fake_youtube(settings) -> Iterator[FakeYouTubeUpload]:
+    """A running fake YouTube (upload and token endpoints) that the settings point at."""
+    with FakeYouTubeUpload() as fake:
+        settings.YOUTUBE_API_URL = fake.url
+        settings.GOOGLE_OAUTH_TOKEN_URL = f"{fake.url}/token"
+        settings.YOUTUBE_CLIENT_ID = "fake-client-id"
+        settings.YOUTUBE_CLIENT_SECRET = "fake-client-secret"
+        settings.UPLOAD_CHUNK_SIZE = CHUNK
+        settings.UPLOAD_RETRY_BASE_DELAY = 0.05
+        yield fake

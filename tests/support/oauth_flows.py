@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from rest_framework.test import APIClient
 
-from tests.fakes.google import FakeGoogle
+from tests.providers.youtube.fake_google import FakeGoogle
 
 
 def frontend_query(response) -> dict[str, str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from channels_app.models import Channel, ChannelStatus
-from channels_app.services import channel_refresh_token
-from tests.channels.flows import follow_to_gateway, frontend_query, start_oauth
+from channels_app.services.grants import channel_grant_decrypt
 from tests.fakes.http import FakeResponse
-from tests.fakes.soundcloud import soundcloud_user
+from tests.providers.soundcloud.fake_soundcloud import soundcloud_user
+from tests.support.oauth_flows import follow_to_gateway, frontend_query, start_oauth
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def test_connect_stores_the_profile_and_an_encrypted_grant(api, user, soundcloud
     assert channel.status == ChannelStatus.ACTIVE
     assert channel.meta["permalink_url"] == "https://soundcloud.com/fake-artist"
     [token] = soundcloud.live_refresh_tokens()
-    assert channel_refresh_token(channel) == token
+    assert channel_grant_decrypt(channel) == token
     assert token not in channel.refresh_token_encrypted
     [exchange] = soundcloud.requests_to("/oauth/token")
     assert exchange.form()["code_verifier"]
@@ -44,13 +44,13 @@ def test_connect_stores_the_profile_and_an_encrypted_grant(api, user, soundcloud
 def test_refresh_stores_the_rotated_single_use_refresh_token(api, user, soundcloud):
     connect_soundcloud(api, soundcloud)
     channel = Channel.objects.get(user=user)
-    first = channel_refresh_token(channel)
+    first = channel_grant_decrypt(channel)
 
     response = api.post(f"/api/v1/channels/{channel.id}/refresh")
 
     assert response.status_code == 200
     assert response.json()["status"] == "ACTIVE"
-    second = channel_refresh_token(Channel.objects.get(pk=channel.pk))
+    second = channel_grant_decrypt(Channel.objects.get(pk=channel.pk))
     assert second != first
     assert soundcloud.live_refresh_tokens() == [second]
     # The next refresh works with the new token (the old one is spent at SoundCloud).
@@ -66,7 +66,7 @@ def test_a_profile_outage_after_rotation_keeps_the_new_single_use_token(api, use
 
     assert response.status_code == 503
     assert response.json()["errors"][0]["code"] == "provider_unavailable"
-    stored = channel_refresh_token(Channel.objects.get(pk=channel.pk))
+    stored = channel_grant_decrypt(Channel.objects.get(pk=channel.pk))
     assert soundcloud.live_refresh_tokens() == [stored]  # the rotated one, not the spent one
     soundcloud.route("GET", "/me", soundcloud.handle_me)
     assert api.post(f"/api/v1/channels/{channel.id}/refresh").json()["status"] == "ACTIVE"

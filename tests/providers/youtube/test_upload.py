@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from billing.models import PlanUsage
 from channels_app.models import ChannelStatus
+from tests.factories import JobFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
-from tests.uploads.factories import JobFactory
-from uploads.assets import RemoteAsset
+from uploads.asset_stream import RemoteAsset
 from uploads.models import Job, JobStatus
-from uploads.services import jobs_due_ids, retry_delay, run_job
+from uploads.services.pipeline import retry_delay, run_job
+from uploads.services.recovery import jobs_recover_and_collect_due
 
 pytestmark = pytest.mark.django_db
 
@@ -231,11 +232,11 @@ def test_a_scheduled_youtube_job_waits_for_the_lead_time_and_publishes_at_schedu
     assert early.status == JobStatus.QUEUED
     assert job.status == JobStatus.QUEUED
     assert job.attempts == 0
-    assert job.pk not in jobs_due_ids()
+    assert job.pk not in jobs_recover_and_collect_due()
     assert fake_youtube.initiations == []
 
     _make_due(job)
-    assert jobs_due_ids() == [job.pk]
+    assert jobs_recover_and_collect_due() == [job.pk]
     run_job(job_id=job.pk)
 
     job.refresh_from_db()
@@ -253,12 +254,12 @@ def test_a_stale_running_job_is_queued_again_and_a_late_worker_stops(channel, as
         status=JobStatus.RUNNING, attempts=1, updated_at=timezone.now() - timedelta(minutes=11)
     )
 
-    due = jobs_due_ids()
+    due = jobs_recover_and_collect_due()
 
     job.refresh_from_db()
     assert due == [job.pk]
     assert job.status == JobStatus.QUEUED
-    assert jobs_due_ids() == []  # handed out once per stale period
+    assert jobs_recover_and_collect_due() == []  # handed out once per stale period
 
 
 def test_a_stale_job_out_of_attempts_fails_and_gives_its_slot_back(channel, asset, settings):
@@ -268,7 +269,7 @@ def test_a_stale_job_out_of_attempts_fails_and_gives_its_slot_back(channel, asse
         status=JobStatus.RUNNING, attempts=1, updated_at=timezone.now() - timedelta(minutes=11)
     )
 
-    assert jobs_due_ids() == []
+    assert jobs_recover_and_collect_due() == []
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -340,14 +341,14 @@ def test_a_worker_whose_job_was_taken_away_stops_without_writing(channel, asset,
     class StolenMidway:
         uploads = True
 
-        def publish(self, *, channel, job, on_progress):
+        def publish(self, request, *, on_progress, on_session):
             on_progress(10)
             # Meanwhile the job was declared stale and claimed by another worker.
             Job.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1)
             on_progress(20)
             raise AssertionError("the upload should have stopped")
 
-    monkeypatch.setattr("uploads.services.get_provider", lambda platform: StolenMidway())
+    monkeypatch.setattr("uploads.services.pipeline.get_provider", lambda platform: StolenMidway())
 
     outcome = run_job(job_id=job.pk)
 
@@ -375,11 +376,13 @@ def test_a_task_time_limit_mid_upload_queues_the_job_to_resume(channel, asset, m
     job = _job(channel, asset)
 
     class TooSlow:
-        def publish(self, *, channel, job, on_progress):
+        uploads = True
+
+        def publish(self, request, *, on_progress, on_session):
             on_progress(40)
             raise SoftTimeLimitExceeded
 
-    monkeypatch.setattr("uploads.services.get_provider", lambda platform: TooSlow())
+    monkeypatch.setattr("uploads.services.pipeline.get_provider", lambda platform: TooSlow())
 
     outcome = run_job(job_id=job.pk)
 

@@ -1,4 +1,5 @@
-"""Reading an upload's asset as a seekable stream, whatever its size, with memory kept flat.
+"""Reading a job's asset (its ``assetUrl``) as a seekable stream, whatever its size, with
+memory kept flat.
 
 Remote assets are read with HTTP range requests over a connection pinned to the address the
 SSRF guard checked (the TLS certificate is still verified against the host name); redirects are
@@ -202,7 +203,7 @@ def _pool(target: FetchTarget) -> urllib3.HTTPConnectionPool:
 
 
 @contextmanager
-def open_asset(url: str) -> Iterator[BinaryIO]:
+def asset_stream_open(url: str) -> Iterator[BinaryIO]:
     """Open ``url`` for streaming: our own storage directly, anything else through the guard."""
     storage = get_storage()
     key = storage.key_for_asset_url(url)

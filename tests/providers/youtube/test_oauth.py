@@ -11,11 +11,22 @@ from django.core import signing
 from django.utils import timezone
 
 from channels_app.models import Channel, ChannelStatus, OAuthState
-from channels_app.services import channel_credentials, channel_refresh_token
-from tests.channels.factories import ChannelFactory
-from tests.channels.flows import connect_youtube, follow_to_gateway, frontend_query, start_oauth
-from tests.fakes.google import CLIENT_ID, REDIRECT_URI, google_api_error, youtube_channel
+from channels_app.services.grants import channel_grant_decrypt, channel_grant_for_upload
+from providers.youtube.client import youtube_credentials
+from tests.factories import ManualChannelFactory
 from tests.fakes.oauth import s256
+from tests.providers.youtube.fake_google import (
+    CLIENT_ID,
+    REDIRECT_URI,
+    google_api_error,
+    youtube_channel,
+)
+from tests.support.oauth_flows import (
+    connect_youtube,
+    follow_to_gateway,
+    frontend_query,
+    start_oauth,
+)
 from uploads.models import Job, JobStatus
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +88,7 @@ def test_full_flow_stores_the_channel_with_an_encrypted_refresh_token(api, user,
         "view_count": 56789,
     }
     [refresh_token] = google.live_refresh_tokens()
-    assert channel_refresh_token(channel) == refresh_token
+    assert channel_grant_decrypt(channel) == refresh_token
     # The database row holds no plaintext token, in any column.
     assert refresh_token not in repr(Channel.objects.values().get(pk=channel.pk))
     # The code was exchanged with the server-side verifier whose challenge went to Google,
@@ -184,21 +195,21 @@ def test_reconnecting_a_needs_reauth_channel_reauthorises_it_in_place(api, user,
     channel = Channel.objects.get(user=user)
     google.revoke_account(ACCOUNT)
     api.post(f"/api/v1/channels/{channel.id}/refresh")
-    old_token = channel_refresh_token(channel)
+    old_token = channel_grant_decrypt(channel)
 
     response = connect_youtube(api, google, account=ACCOUNT)
 
     assert frontend_query(response) == {"connected": str(channel.id)}
     fresh = Channel.objects.get(user=user)
     assert fresh.status == ChannelStatus.ACTIVE
-    assert channel_refresh_token(fresh) != old_token
-    assert channel_refresh_token(fresh) in google.live_refresh_tokens()
+    assert channel_grant_decrypt(fresh) != old_token
+    assert channel_grant_decrypt(fresh) in google.live_refresh_tokens()
 
 
 def test_disconnect_revokes_at_google_cancels_queued_jobs_and_deletes(api, user, google):
     connect_youtube(api, google, account=ACCOUNT)
     channel = Channel.objects.get(user=user)
-    token = channel_refresh_token(channel)
+    token = channel_grant_decrypt(channel)
     job_fields = {"user": user, "channel": channel, "platform": "youtube", "title": "t"}
     queued = Job.objects.create(**job_fields, asset_url="https://example.com/a.mp4")
     running = Job.objects.create(
@@ -237,7 +248,7 @@ def test_credentials_for_the_upload_pipeline_use_the_stored_grant(api, user, goo
     connect_youtube(api, google, account=ACCOUNT)
     channel = Channel.objects.get(user=user)
 
-    credentials = channel_credentials(channel)
+    credentials = youtube_credentials(channel_grant_for_upload(channel))
 
     assert credentials.refresh_token == google.live_refresh_tokens()[0]
     assert credentials.token_uri == google.base_url + "/token"
@@ -391,7 +402,7 @@ def test_the_same_youtube_channel_twice_is_already_connected(api, user, google):
 def test_the_plan_limit_is_checked_again_at_the_callback(api, user, google):
     start = start_oauth(api)
     redirect = google.consent(start["authorizationUrl"], account=ACCOUNT)
-    ChannelFactory.create_batch(2, user=user)  # connected elsewhere meanwhile
+    ManualChannelFactory.create_batch(2, user=user)  # connected elsewhere meanwhile
 
     response = follow_to_gateway(api, redirect)
 
@@ -400,7 +411,7 @@ def test_the_plan_limit_is_checked_again_at_the_callback(api, user, google):
 
 
 def test_start_at_the_plan_limit_is_403(api, user, google):
-    ChannelFactory.create_batch(2, user=user)
+    ManualChannelFactory.create_batch(2, user=user)
 
     response = api.post("/api/v1/channels/connect", {"platform": "youtube"}, format="json")
 

@@ -1,0 +1,104 @@
+"""Connecting a channel: manual listings (connect, edit), and the entry point that picks the
+manual or the OAuth way per platform."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from channels_app.models import Channel, ChannelStatus
+from channels_app.services.limits import channel_limit_ensure_room, user_lock
+from channels_app.services.oauth import OAuthStart, channel_oauth_start
+from core.errors import Conflict, InvalidInput
+from providers.base import ManualProvider, OAuthProvider
+from providers.registry import get_provider
+
+
+def listing_id_normalize(provider: ManualProvider, value: str) -> str:
+    if not value.strip():
+        return ""
+    try:
+        return provider.normalize_listing_id(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), code="invalid", attr="provider_channel_id") from exc
+
+
+def channel_connect_manual(
+    *, user: User, provider: ManualProvider, provider_channel_id: str = "", display_name: str = ""
+) -> Channel:
+    """Record the creator's listing on a platform without an API.
+
+    Without a listing id the channel is PENDING (the creator submits the feed first and
+    records the id later); with one it is ACTIVE.
+    """
+    listing_id = listing_id_normalize(provider, provider_channel_id)
+    with transaction.atomic():
+        locked_user = user_lock(user)
+        if (
+            listing_id
+            and Channel.objects.filter(
+                user=locked_user, platform=provider.platform, provider_channel_id=listing_id
+            ).exists()
+        ):
+            raise Conflict(
+                f"This {provider.name} listing is already connected.", code="already_connected"
+            )
+        channel_limit_ensure_room(locked_user)
+        return Channel.objects.create(
+            user=locked_user,
+            platform=provider.platform,
+            provider_channel_id=listing_id,
+            display_name=display_name or provider.name,
+            status=ChannelStatus.ACTIVE if listing_id else ChannelStatus.PENDING,
+            meta=provider.meta_for(listing_id),
+        )
+
+
+def channel_connect(
+    *, user: User, platform: str, provider_channel_id: str = "", display_name: str = ""
+) -> Channel | OAuthStart:
+    """Connect a channel the way its platform allows: a manual listing, or an OAuth start."""
+    provider = get_provider(platform)
+    if isinstance(provider, OAuthProvider):
+        return channel_oauth_start(user=user, provider=provider)
+    if not isinstance(provider, ManualProvider):  # pragma: no cover - registry invariant
+        raise TypeError(f"{platform} is neither an OAuth nor a manual platform")
+    return channel_connect_manual(
+        user=user,
+        provider=provider,
+        provider_channel_id=provider_channel_id,
+        display_name=display_name,
+    )
+
+
+def channel_update(
+    *, channel: Channel, display_name: str | None = None, provider_channel_id: str | None = None
+) -> Channel:
+    """Rename a channel, or record a directory listing's id (PENDING becomes ACTIVE)."""
+    provider = get_provider(channel.platform)
+    update_fields = ["updated_at"]
+    if display_name is not None:
+        channel.display_name = display_name
+        update_fields.append("display_name")
+    if provider_channel_id is not None:
+        if not isinstance(provider, ManualProvider):
+            raise InvalidInput(
+                f"The {provider.name} account id comes from {provider.name} itself.",
+                code="invalid",
+                attr="provider_channel_id",
+            )
+        listing_id = listing_id_normalize(provider, provider_channel_id)
+        channel.provider_channel_id = listing_id
+        channel.status = ChannelStatus.ACTIVE if listing_id else ChannelStatus.PENDING
+        channel.meta = {**channel.meta, **provider.meta_for(listing_id)}
+        if not listing_id:
+            channel.meta.pop("listing_url", None)
+        update_fields += ["provider_channel_id", "status", "meta"]
+    try:
+        with transaction.atomic():
+            channel.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        raise Conflict(
+            f"This {provider.name} listing is already connected.", code="already_connected"
+        ) from exc
+    return channel

@@ -1,0 +1,107 @@
+"""Stored OAuth grants: a refresh token is only ever stored encrypted, bound to its channel id.
+
+Decrypting, replacing a rotated token, re-encrypting after a key rotation, and marking a
+channel whose grant the platform refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from channels_app.models import Channel, ChannelStatus
+from core import crypto
+from providers.errors import GrantRevokedError
+
+logger = logging.getLogger(__name__)
+
+
+def channel_grant_decrypt(channel: Channel) -> str:
+    """The channel's refresh token in clear; ``DecryptionError`` when it was tampered with."""
+    return crypto.decrypt(channel.refresh_token_encrypted, associated_data=str(channel.id))
+
+
+def channel_grant_or_none(channel: Channel) -> str | None:
+    """The grant in clear, or ``None`` when there is none or it no longer decrypts.
+
+    A value that fails authentication (tampered, or sealed with a key no longer configured)
+    is never used; it is logged as an error and the creator has to connect again.
+    """
+    if not channel.refresh_token_encrypted:
+        return None
+    try:
+        return channel_grant_decrypt(channel)
+    except crypto.DecryptionError:
+        logger.error(
+            "channel %s: stored grant does not decrypt; re-authorisation needed", channel.pk
+        )
+        return None
+
+
+def channel_grant_for_upload(channel: Channel) -> str:
+    """The refresh token an upload to ``channel`` runs with.
+
+    Raises ``GrantRevokedError`` when there is no usable grant, so the upload pipeline fails
+    the job and marks the channel NEEDS_REAUTH, as for a grant the platform revoked.
+    """
+    refresh_token = channel_grant_or_none(channel)
+    if refresh_token is None:
+        raise GrantRevokedError("The channel has no usable grant.", code="grant_revoked")
+    return refresh_token
+
+
+def channel_grant_replace(channel: Channel, refresh_token: str | None) -> None:
+    """Keep a refresh token the platform issued in place of the stored one (rotation)."""
+    if not refresh_token:
+        return
+    if refresh_token == channel_grant_or_none(channel):
+        return
+    channel.refresh_token_encrypted = crypto.encrypt(refresh_token, associated_data=str(channel.id))
+    channel.save(update_fields=["refresh_token_encrypted", "updated_at"])
+
+
+def channel_mark_needs_reauth(*, channel: Channel) -> None:
+    """The platform refused the channel's grant: the creator must connect it again."""
+    now = timezone.now()
+    Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_REAUTH, updated_at=now)
+    channel.status = ChannelStatus.NEEDS_REAUTH
+    channel.updated_at = now
+
+
+# --- key rotation ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReencryptResult:
+    reencrypted: int
+    current: int
+    failed: list[str]
+
+
+def channel_tokens_reencrypt() -> ReencryptResult:
+    """Seal every stored refresh token with the current ``ENCRYPTION_KEY``.
+
+    Run after moving the old key to ``ENCRYPTION_KEYS_OLD``; once it reports no failures, the
+    old key can be dropped. Each channel is rewritten under its own row lock; running it twice
+    changes nothing the second time.
+    """
+    reencrypted, current, failed = 0, 0, []
+    candidates = Channel.objects.exclude(refresh_token_encrypted="").order_by("pk")
+    for channel_id in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            channel = Channel.objects.select_for_update().filter(pk=channel_id).first()
+            if channel is None or not channel.refresh_token_encrypted:
+                continue
+            if crypto.is_current(channel.refresh_token_encrypted):
+                current += 1
+                continue
+            try:
+                token = channel_grant_decrypt(channel)
+            except crypto.DecryptionError:
+                failed.append(str(channel_id))
+                continue
+            channel.refresh_token_encrypted = crypto.encrypt(token, associated_data=str(channel.id))
+            channel.save(update_fields=["refresh_token_encrypted", "updated_at"])
+            reencrypted += 1
+    return ReencryptResult(reencrypted=reencrypted, current=current, failed=failed)

@@ -1,0 +1,74 @@
+"""Reading a channel's account (name, picture, figures) from its platform now."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from channels_app.errors import ProviderUnavailable, provider_not_configured
+from channels_app.models import Channel, ChannelStatus
+from channels_app.services.grants import channel_grant_or_none, channel_grant_replace
+from core.errors import NotFound
+from providers.base import OAuthProvider
+from providers.errors import GrantRevokedError, ProviderError, TransientProviderError
+from providers.registry import get_provider
+
+logger = logging.getLogger(__name__)
+
+
+def channel_refresh(*, channel: Channel) -> Channel:
+    """Read the channel's current name, picture and figures from its platform.
+
+    A revoked grant is not an error for the caller: the channel comes back NEEDS_REAUTH.
+    The channel row stays locked during the call (bounded by ``PROVIDER_HTTP_TIMEOUT``):
+    platforms with single-use refresh tokens must never see two refreshes of one grant.
+    """
+    provider = get_provider(channel.platform)
+    now = timezone.now()
+    if not isinstance(provider, OAuthProvider):
+        # A listing on a directory has nothing to read back; the refresh is a touch.
+        Channel.objects.filter(pk=channel.pk).update(last_refreshed_at=now, updated_at=now)
+        channel.last_refreshed_at = now
+        return channel
+    if not provider.is_configured():
+        raise provider_not_configured(provider)
+    with transaction.atomic():
+        try:
+            channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        except Channel.DoesNotExist as exc:
+            raise NotFound("No such channel.", code="not_found") from exc
+        refresh_token = channel_grant_or_none(channel)
+        if refresh_token is None:
+            channel.status = ChannelStatus.NEEDS_REAUTH
+            channel.save(update_fields=["status", "updated_at"])
+            return channel
+        try:
+            account = provider.fetch_account(refresh_token=refresh_token)
+        except ProviderError as exc:
+            # The platform may have traded a single-use refresh token before failing.
+            channel_grant_replace(channel, exc.rotated_refresh_token)
+            if isinstance(exc, GrantRevokedError):
+                channel.status = ChannelStatus.NEEDS_REAUTH
+                channel.save(update_fields=["status", "updated_at"])
+                return channel
+            if not isinstance(exc, TransientProviderError):
+                logger.warning("channel %s: refresh refused: %s", channel.pk, exc.code)
+                channel.status = ChannelStatus.ERROR
+                channel.meta = {**channel.meta, "error": {"code": exc.code, "message": exc.message}}
+                channel.save(update_fields=["status", "meta", "updated_at"])
+                return channel
+            unavailable = exc
+        else:
+            channel.display_name = account.display_name[:200]
+            channel.meta = account.meta
+            channel.status = ChannelStatus.ACTIVE
+            channel.last_refreshed_at = timezone.now()
+            channel.save(
+                update_fields=["display_name", "meta", "status", "last_refreshed_at", "updated_at"]
+            )
+            channel_grant_replace(channel, account.refresh_token)
+            return channel
+    # Raised after the commit, so a rotated token stored above survives the 503.
+    raise ProviderUnavailable(f"{provider.name} did not answer; try again later.") from unavailable

@@ -1,0 +1,227 @@
+"""Accepting upload jobs and the actions on them (cancel, retry, a disconnected channel's jobs).
+
+The job row is the record of truth; a queue message only says "look at this job". Every state
+change is a conditional ``UPDATE`` on the expected state, so a second request, a late worker or
+a concurrent cancel changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.services import upload_slot_release, upload_slot_reserve
+from channels_app.models import Channel, ChannelStatus
+from core.errors import Conflict, InvalidInput, NotFound
+from providers.base import Provider
+from providers.registry import get_provider
+from uploads.events import publish_job_event_on_commit
+from uploads.models import Job, JobStatus
+from uploads.services.dispatch import job_dispatch
+from uploads.services.storage import asset_url_check
+from uploads.services.transitions import CHANNEL_DISCONNECTED
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class JobAccepted:
+    job: Job
+    created: bool
+
+
+def job_run_after(*, platform: str, scheduled_at: datetime | None) -> datetime | None:
+    """When a worker may start a job scheduled for ``scheduled_at`` (``None``: now).
+
+    A platform that schedules natively (YouTube's ``publishAt``) may start up to
+    ``UPLOAD_LEAD_TIME`` early, while nothing becomes public before ``scheduled_at``.
+    """
+    if scheduled_at is None or scheduled_at <= timezone.now():
+        return None
+    if get_provider(platform).schedules_natively:
+        return scheduled_at - settings.UPLOAD_LEAD_TIME
+    return scheduled_at
+
+
+def _ensure_channel_active(channel: Channel | None) -> None:
+    if channel is None or channel.status != ChannelStatus.ACTIVE:
+        raise Conflict("The channel is not active; reconnect it first.", code="channel_not_active")
+
+
+def _job_check(
+    *,
+    user: User,
+    channel: Channel,
+    platform: str | None,
+    title: str,
+    description: str,
+    asset_url: str,
+) -> Provider:
+    if platform and platform != channel.platform:
+        raise InvalidInput(
+            f"The channel is a {channel.get_platform_display()} channel, not {platform}.",
+            code="platform_mismatch",
+            attr="platform",
+        )
+    provider = get_provider(channel.platform)
+    if not provider.uploads:
+        raise Conflict(
+            f"{provider.name} does not take uploads through the gateway.",
+            code="upload_unsupported",
+        )
+    _ensure_channel_active(channel)
+    if not 1 <= len(title) <= provider.title_max_length:
+        raise InvalidInput(
+            f"{provider.name} titles are 1 to {provider.title_max_length} characters.",
+            code="invalid",
+            attr="title",
+        )
+    if len(description) > provider.description_max_length:
+        raise InvalidInput(
+            f"{provider.name} descriptions are at most {provider.description_max_length} "
+            "characters.",
+            code="invalid",
+            attr="description",
+        )
+    asset_url_check(user=user, asset_url=asset_url)
+    return provider
+
+
+def job_create(
+    *,
+    user: User,
+    channel_id: UUID,
+    asset_url: str,
+    title: str,
+    description: str = "",
+    platform: str | None = None,
+    scheduled_at: datetime | None = None,
+    idempotency_key: str = "",
+) -> JobAccepted:
+    """Accept an upload: check it, take a quota slot, create the job, dispatch it on commit.
+
+    With ``idempotency_key``, a repeated call returns the first job (``created=False``).
+    """
+    if idempotency_key:
+        existing = Job.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return JobAccepted(job=existing, created=False)
+    channel = Channel.objects.filter(user=user, pk=channel_id).first()
+    if channel is None:
+        raise NotFound("Channel not found.")
+    _job_check(
+        user=user,
+        channel=channel,
+        platform=platform,
+        title=title,
+        description=description,
+        asset_url=asset_url,
+    )
+    try:
+        with transaction.atomic():
+            period = upload_slot_reserve(user=user)
+            job = Job.objects.create(
+                user=user,
+                channel=channel,
+                platform=channel.platform,
+                asset_url=asset_url,
+                title=title,
+                description=description,
+                scheduled_at=scheduled_at,
+                run_after=job_run_after(platform=channel.platform, scheduled_at=scheduled_at),
+                idempotency_key=idempotency_key,
+                quota_period=period,
+            )
+            # Published before it is dispatched: a fast worker's RUNNING must not come first.
+            publish_job_event_on_commit(job.pk)
+            transaction.on_commit(lambda: job_dispatch(job=job))
+    except IntegrityError:
+        # Two requests with the same key raced; the other one committed first.
+        if not idempotency_key:
+            raise
+        return JobAccepted(
+            job=Job.objects.get(user=user, idempotency_key=idempotency_key), created=False
+        )
+    return JobAccepted(job=job, created=True)
+
+
+def job_cancel(*, job: Job) -> Job:
+    """Cancel a QUEUED job and give its slot back; 409 ``job_not_cancelable`` otherwise."""
+    now = timezone.now()
+    with transaction.atomic():
+        canceled = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.CANCELED, finished_at=now, updated_at=now, quota_period=None
+        )
+        if not canceled:
+            raise Conflict("Only a queued job can be canceled.", code="job_not_cancelable")
+        if job.quota_period is not None:
+            upload_slot_release(user_id=job.user_id, period=job.quota_period)
+    publish_job_event_on_commit(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def jobs_cancel_for_channel(*, channel_id: UUID, error: dict | None = None) -> int:
+    """Cancel a channel's QUEUED jobs (the channel is being disconnected), giving each one's
+    quota slot back. Joins the caller's transaction; returns how many were canceled."""
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = list(
+            Job.objects.select_for_update()
+            .filter(channel_id=channel_id, status=JobStatus.QUEUED)
+            .only("pk", "user_id", "quota_period")
+        )
+        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(
+            status=JobStatus.CANCELED,
+            error=error,
+            finished_at=now,
+            updated_at=now,
+            quota_period=None,
+        )
+        for job in jobs:
+            if job.quota_period is not None:
+                upload_slot_release(user_id=job.user_id, period=job.quota_period)
+            publish_job_event_on_commit(job.pk)
+    return len(jobs)
+
+
+def job_retry(*, job: Job) -> Job:
+    """Queue a FAILED job again (a new quota slot, attempts from zero; the platform session is
+    kept so the upload resumes where it stopped)."""
+    if job.status != JobStatus.FAILED:
+        raise Conflict("Only a failed job can be retried.", code="job_not_retryable")
+    _ensure_channel_active(job.channel)
+    with transaction.atomic():
+        period = upload_slot_reserve(user=job.user)
+        retried = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
+            status=JobStatus.QUEUED,
+            attempts=0,
+            progress=0,
+            error=None,
+            result=None,
+            finished_at=None,
+            run_after=job_run_after(platform=job.platform, scheduled_at=job.scheduled_at),
+            quota_period=period,
+            updated_at=timezone.now(),
+        )
+        if not retried:
+            raise Conflict("Only a failed job can be retried.", code="job_not_retryable")
+        job.refresh_from_db()
+        publish_job_event_on_commit(job.pk)
+        transaction.on_commit(lambda: job_dispatch(job=job))
+    return job
+
+
+def jobs_cancel_when_channel_disconnects(
+    sender: object, *, channel_id: UUID, **kwargs: object
+) -> None:
+    """Receiver of ``channels_app.signals.channel_disconnecting``: the channel's jobs that have
+    not started are canceled in the disconnect's transaction (API.md)."""
+    jobs_cancel_for_channel(channel_id=channel_id, error=CHANNEL_DISCONNECTED)

@@ -1,0 +1,59 @@
+"""Which jobs a worker should look at now, recovering the ones whose worker died."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from uploads.events import publish_job_event_on_commit
+from uploads.models import Job, JobStatus
+from uploads.services.transitions import job_fail
+
+logger = logging.getLogger(__name__)
+
+
+def jobs_recover_and_collect_due(*, every_due: bool = False, limit: int = 500) -> list[UUID]:
+    """Recover lost work and return the ids of QUEUED jobs that a worker should look at now.
+
+    - RUNNING jobs whose row has not moved for ``UPLOAD_STALE_AFTER`` lost their worker: they
+      go back to QUEUED (or FAILED once their attempts are used up).
+    - With Redis (the beat), QUEUED jobs that became due since they were last dispatched, or
+      were dispatched longer than ``UPLOAD_STALE_AFTER`` ago without being picked up (a lost
+      message). Returning a job touches its ``updated_at``, so it is not handed out again at
+      every tick.
+    - ``every_due`` (the embedded runner, which is the queue itself): every due QUEUED job.
+    """
+    now = timezone.now()
+    stale_before = now - settings.UPLOAD_STALE_AFTER
+    stale = Job.objects.filter(status=JobStatus.RUNNING, updated_at__lt=stale_before)[:limit]
+    recovered = [job.pk for job in stale if _job_recover_stale(job=job, stale_before=stale_before)]
+    due = Job.objects.filter(status=JobStatus.QUEUED).filter(
+        Q(run_after__isnull=True) | Q(run_after__lte=now)
+    )
+    if not every_due:
+        due = due.filter(Q(updated_at__lt=stale_before) | Q(run_after__gt=F("updated_at")))
+    ids = list(due.order_by("run_after", "created_at").values_list("pk", flat=True)[:limit])
+    Job.objects.filter(pk__in=ids, status=JobStatus.QUEUED).update(updated_at=now)
+    return recovered + ids
+
+
+def _job_recover_stale(*, job: Job, stale_before: datetime) -> bool:
+    """Queue a stale RUNNING job again (True), or fail it when out of attempts."""
+    now = timezone.now()
+    running = Job.objects.filter(
+        pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts, updated_at__lt=stale_before
+    )
+    if job.attempts >= settings.UPLOAD_MAX_ATTEMPTS:
+        error = {"code": "worker_lost", "message": "The worker running this job stopped."}
+        job_fail(running=running, job=job, error=error)
+        return False
+    if not running.update(status=JobStatus.QUEUED, run_after=None, updated_at=now):
+        return False
+    logger.warning("job %s: worker lost, queued again", job.pk)
+    publish_job_event_on_commit(job.pk)
+    return True
