@@ -13,9 +13,8 @@ from accounts.models import User
 from billing.models import PlanUsage
 from channels_app.models import Channel, ChannelStatus
 from tests.admin.history import job_on
-from tests.channels.factories import ChannelFactory
-from tests.factories import UserFactory
-from tests.fakes.google import CLIENT_ID, youtube_channel
+from tests.factories import ChannelFactory, ManualChannelFactory, UserFactory
+from tests.providers.youtube.fake_google import CLIENT_ID, youtube_channel
 from uploads.models import Job, JobStatus
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +110,7 @@ def test_a_viewer_sees_no_action_box_no_toggle_and_no_save(viewer_client, plans)
 
 
 def test_retry_through_the_action_queues_the_job_and_is_logged(operator_client, operator):
-    channel = ChannelFactory(platform="spotify", provider_channel_id="1" * 22)
+    channel = ManualChannelFactory()
     failed = job_on(channel, JobStatus.FAILED, title="Failed", error={"code": "x", "message": "y"})
     running = job_on(channel, JobStatus.RUNNING, title="Running")
 
@@ -139,7 +138,7 @@ def test_retry_through_the_action_queues_the_job_and_is_logged(operator_client, 
 
 
 def test_disconnect_through_the_action_cancels_queued_jobs_and_is_logged(operator_client):
-    channel = ChannelFactory(platform="spotify", provider_channel_id="2" * 22)
+    channel = ManualChannelFactory()
     queued = job_on(channel, JobStatus.QUEUED, title="Queued")
 
     response = operator_client.post(
