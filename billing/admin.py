@@ -4,9 +4,18 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from djstripe.admin import admin as djstripe_admin
+from djstripe.models import WebhookEventTrigger
 
 from billing.models import Plan, PlanUsage
-from core.admin_base import GatewayModelAdmin, OwnerColumnMixin, ReadOnlyAdminMixin
+from billing.webhooks import webhook_trigger_replay
+from core.admin_base import (
+    GatewayModelAdmin,
+    OwnerColumnMixin,
+    ReadOnlyAdminMixin,
+    apply_per_object,
+)
+from core.errors import Conflict
 
 
 def _limit(value: int | None) -> str:
@@ -73,3 +82,32 @@ class PlanUsageAdmin(OwnerColumnMixin, ReadOnlyAdminMixin, GatewayModelAdmin):
         if usage.user.plan is None:
             return "-"
         return _limit(usage.user.plan.upload_quota)
+
+
+# dj-stripe registers its models (customers, subscriptions, prices, events, webhook triggers)
+# itself; the trigger admin gains the replay of events whose processing failed.
+admin.site.unregister(WebhookEventTrigger)
+
+
+@admin.register(WebhookEventTrigger)
+class WebhookEventTriggerAdmin(djstripe_admin.WebhookEventTriggerAdmin):
+    actions = ["replay"]
+
+    @admin.action(description="Replay the selected failed webhook events", permissions=["replay"])
+    def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEventTrigger]) -> None:
+        def replay_one(trigger: WebhookEventTrigger) -> None:
+            if not webhook_trigger_replay(trigger=trigger):
+                raise Conflict("Processing failed again.", code="replay_failed")
+
+        apply_per_object(
+            self,
+            request,
+            queryset.filter(valid=True, processed=False).order_by("pk"),
+            replay_one,
+            done="Replayed {count} webhook event(s).",
+            log_message="Replayed the Stripe event.",
+        )
+
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        """dj-stripe's trigger pages are read-only; replaying is an operator's change."""
+        return request.user.has_perm("djstripe.change_webhookeventtrigger")

@@ -5,7 +5,7 @@ from django.contrib.admin.models import DELETION
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from channels_app.models import Channel, ChannelStatus, OAuthState
+from channels_app.models import Channel, ChannelStatus, OAuthFlow, OAuthState
 from channels_app.services.disconnect import channel_disconnect
 from channels_app.services.refresh import channel_refresh
 from core.admin_base import (
@@ -119,4 +119,18 @@ class OAuthStateAdmin(OwnerColumnMixin, ReadOnlyAdminMixin, GatewayModelAdmin):
     search_fields = ("user__email",)
     list_select_related = ("user",)
     fields = ("id", "owner", "platform", "created_at", "expires_at", "used_at")
+    readonly_fields = fields
+
+
+@admin.register(OAuthFlow)
+class OAuthFlowAdmin(OwnerColumnMixin, ReadOnlyAdminMixin, GatewayModelAdmin):
+    """Consents waiting to be finished. The held grant is never shown, and none is deleted here:
+    that would skip its revocation (the daily purge does both)."""
+
+    list_display = ("platform", "owner", "created_at", "expires_at")
+    list_filter = ("platform",)
+    date_hierarchy = "created_at"
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    fields = ("id", "owner", "platform", "created_at", "expires_at")
     readonly_fields = fields
