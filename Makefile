@@ -42,7 +42,8 @@ migrate: $(VENV)/.runtime $(ENV_FILE) var
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: migrate
-	@if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' $(ENV_FILE); then \
+	@$(PY) scripts/announce_ready.py & \
+	if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' $(ENV_FILE); then \
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho start --env /dev/null --procfile Procfile --port $(PORT) web worker beat; \
 	else \
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec scripts/serve; \

@@ -28,3 +28,16 @@ class RequestPathOnly(logging.Filter):
                     loggable_path(arg) if isinstance(arg, str) else arg for arg in record.args
                 )
         return True
+
+
+class ReadableFormatter(logging.Formatter):
+    """``LOG_FORMAT=text``: one line a record for a person at a terminal, with the request id
+    in brackets when the record was logged while serving a request."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s%(request_tag)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "correlation_id", None)
+        record.request_tag = f" [{request_id}]" if request_id else ""
+        return super().format(record)

@@ -8,6 +8,7 @@ PostgreSQL and Redis. Variables in the environment win over ``.env``.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -396,6 +397,11 @@ X_FRAME_OPTIONS = "DENY"
 # --- logging: JSON lines with the request id ------------------------------------------------
 DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "RETURN_HEADER": True, "EXPOSE_HEADER": True}
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# "json" (one object a line, for log collectors) or "text" (for a person at a terminal);
+# by default text when stderr is a terminal, JSON otherwise (services, containers, CI).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if sys.stderr.isatty() else "json")
+if LOG_FORMAT not in ("json", "text"):
+    fail_configuration(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -413,11 +419,12 @@ LOGGING: dict[str, Any] = {
                 "correlation_id": "requestId",
             },
         },
+        "text": {"()": "core.log_filters.ReadableFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "json",
+            "formatter": LOG_FORMAT,
             "filters": ["correlation_id", "request_path_only"],
         },
     },
@@ -566,6 +573,13 @@ DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 # Our users pay; dj-stripe links a Customer to one through Customer.subscriber.
 DJSTRIPE_SUBSCRIBER_MODEL = AUTH_USER_MODEL
+
+# --- operator panel: the admin's stats page, /api/v1/admin/stats, admin security headers -----
+INSTALLED_APPS += ["operations"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+    "operations.middleware.AdminSecurityHeadersMiddleware",
+)
 
 # --- podcasts: hosted show feeds and their media ------------------------------------------------
 INSTALLED_APPS += ["podcasts"]

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from billing.api.views import StripeWebhookView
 from channels_app.api.views import OAuthCallbackView
 from core.views import HealthView
+from operations.admin_views import stats_view
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
@@ -20,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include("podcasts.api.urls")),
     path("feeds/", include("podcasts.api.feed_urls")),
     path("oauth2/callback/<str:platform>", OAuthCallbackView.as_view(), name="oauth-callback"),
+    path("api/v1/", include("operations.api.urls")),
+    path("admin/stats/", admin.site.admin_view(stats_view), name="operations-stats"),
     path("admin/", admin.site.urls),
 ]
 
