@@ -84,12 +84,21 @@ def instant_provider(monkeypatch: pytest.MonkeyPatch) -> InstantProvider:
     return provider
 
 
+def running_update(job: Any, progress: int) -> dict:
+    """The ``job:update`` of ``job`` running at ``progress``."""
+    return {
+        "type": "job:update",
+        "jobId": str(job.id),
+        "status": "RUNNING",
+        "progress": progress,
+        "waitingFor": None,
+    }
+
+
 def events_of_a_run(job: Any, *, failed: bool = False) -> list[dict]:
-    """What the owner's sockets receive while the pipeline runs ``job`` on InstantProvider."""
-    updates = [
-        {"type": "job:update", "jobId": str(job.id), "status": "RUNNING", "progress": percent}
-        for percent in PROGRESS_STEPS
-    ]
+    """What the owner's sockets receive while the pipeline runs ``job`` on InstantProvider:
+    it starts (RUNNING at 0), moves, then ends."""
+    updates = [running_update(job, percent) for percent in (0, *PROGRESS_STEPS)]
     if failed:
         error = {"code": REFUSAL.code, "message": REFUSAL.message}
         return [

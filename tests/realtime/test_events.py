@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,11 +14,12 @@ from asgiref.sync import async_to_sync, sync_to_async
 from celery.contrib.testing.worker import start_worker
 from channels.testing import WebsocketCommunicator
 from django.db import connection, transaction
+from django.utils import timezone
 
 from gateway.asgi import application
 from gateway.celery import app as celery_app
 from tests.factories import JobFactory
-from tests.realtime.conftest import access_token, events_of_a_run
+from tests.realtime.conftest import access_token, events_of_a_run, running_update
 from tests.support.processes import free_port
 from uploads.events import build_job_event, publish_job_event
 from uploads.models import Job, JobStatus
@@ -29,16 +31,39 @@ def _job(**fields: Any) -> Job:
     return JobFactory.build(channel__user__plan=None, **fields)
 
 
-@pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.RUNNING])
-@pytest.mark.parametrize("progress", [1, 42, 99])
-def test_an_active_job_with_progress_is_a_job_update(status, progress):
-    job = _job(status=status, progress=progress)
+@pytest.mark.parametrize("progress", [0, 42, 99])
+def test_a_running_job_is_a_job_update_from_its_start(progress):
+    job = _job(status=JobStatus.RUNNING, progress=progress)
 
     assert build_job_event(job) == {
         "type": "job:update",
         "jobId": str(job.id),
-        "status": status.value,
+        "status": "RUNNING",
         "progress": progress,
+        "waitingFor": None,
+    }
+
+
+def test_a_job_queued_again_for_a_retry_says_what_it_waits_for():
+    until = timezone.now() + timedelta(seconds=90)
+    job = _job(status=JobStatus.QUEUED, progress=30, run_after=until, waiting_reason="retry")
+
+    assert build_job_event(job) == {
+        "type": "job:update",
+        "jobId": str(job.id),
+        "status": "QUEUED",
+        "progress": 30,
+        "waitingFor": {"reason": "retry", "until": until.isoformat().replace("+00:00", "Z")},
+    }
+
+
+def test_a_canceled_job_is_job_canceled():
+    job = _job(status=JobStatus.CANCELED)
+
+    assert build_job_event(job) == {
+        "type": "job:canceled",
+        "jobId": str(job.id),
+        "status": "CANCELED",
     }
 
 
@@ -67,19 +92,6 @@ def test_a_failed_job_is_job_failed_with_its_error():
         "status": "FAILED",
         "error": {"code": "quota", "message": "Full."},
     }
-
-
-@pytest.mark.parametrize(
-    ("status", "progress"),
-    [
-        (JobStatus.QUEUED, 0),
-        (JobStatus.RUNNING, 0),
-        (JobStatus.RUNNING, 100),
-        (JobStatus.CANCELED, 0),
-    ],
-)
-def test_states_without_an_event_in_the_contract_publish_nothing(status, progress):
-    assert build_job_event(_job(status=status, progress=progress)) is None
 
 
 # --- delivery ------------------------------------------------------------------------
@@ -129,12 +141,7 @@ def test_the_event_leaves_only_when_the_transaction_commits(user):
 
         assert await ws.receive_nothing(timeout=0.3)  # still in the transaction
         commit.set()
-        assert await ws.receive_json_from() == {
-            "type": "job:update",
-            "jobId": str(job.id),
-            "status": "RUNNING",
-            "progress": 40,
-        }
+        assert await ws.receive_json_from() == running_update(job, 40)
         await asyncio.to_thread(writer.join, 5)
         await ws.disconnect()
 
