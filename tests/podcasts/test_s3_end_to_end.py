@@ -10,7 +10,6 @@ import boto3
 import pytest
 import requests
 from django.test import Client
-from uploads.assets import open_asset
 
 from core.errors import InvalidInput
 from core.storage import _s3_client, get_storage
@@ -18,6 +17,7 @@ from podcasts.models import Episode
 from podcasts.services import episode_publish
 from tests.fakes.s3_server import s3_server
 from tests.podcasts.conftest import write_wav
+from uploads.asset_stream import asset_stream_open
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_presigned_upload_read_by_the_pipeline_published_and_served_by_range(
     assert put.status_code == 200
 
     # then the pipeline's asset reader reads exactly those bytes from the store
-    with open_asset(presigned["assetUrl"]) as stream:
+    with asset_stream_open(presigned["assetUrl"]) as stream:
         assert stream.read() == content
 
     # when the asset becomes an episode of the show

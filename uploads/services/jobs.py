@@ -293,8 +293,8 @@ def job_retry(*, job: Job) -> Job:
         if not retried:
             raise Conflict("Only a failed job can be retried.", code="job_not_retryable")
         job.refresh_from_db()
-        transaction.on_commit(lambda: job_dispatch(job=job))
         publish_job_event_on_commit(job.pk)
+        transaction.on_commit(lambda: job_dispatch(job=job))
     return job
 
 
