@@ -15,6 +15,9 @@ Delivery works from any thread of any process:
 - A process without sockets (a Celery worker) sends from one long-lived background loop, so the
   Redis connection pool is reused instead of opened per event.
 
+Events of one job keep the order of its changes: a publisher in a thread waits for each send
+before going on, and sends started from code on the delivering loop itself are chained.
+
 Delivery is best effort: a Redis outage is logged and never fails the job. A client that was
 away catches up with ``GET /api/v1/jobs?updatedSince=``.
 """

@@ -12,14 +12,12 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from celery.contrib.testing.worker import start_worker
-from channels.testing import WebsocketCommunicator
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from gateway.asgi import application
 from gateway.celery import app as celery_app
 from tests.factories import JobFactory
-from tests.realtime.conftest import access_token, events_of_a_run, running_update
+from tests.realtime.conftest import events_of_a_run, in_thread, open_socket, running_update
 from tests.support.processes import free_port
 from uploads.events import build_job_event, publish_job_event
 from uploads.models import Job, JobStatus
@@ -99,27 +97,6 @@ def test_a_failed_job_is_job_failed_with_its_error():
 # test-wrapping transaction: these tests commit for real.
 
 
-def _in_thread(target: Any) -> threading.Thread:
-    """Run ``target`` in a new thread, as the in-process runner does, with its own connection."""
-
-    def body() -> None:
-        try:
-            target()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=body)
-    thread.start()
-    return thread
-
-
-async def _open(user: Any) -> WebsocketCommunicator:
-    ws = WebsocketCommunicator(application, f"/ws/jobs?token={access_token(user)}")
-    assert await ws.connect() == (True, None)
-    assert (await ws.receive_json_from())["type"] == "auth:ok"
-    return ws
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("channel_layer_backend")
 def test_the_event_leaves_only_when_the_transaction_commits(user):
@@ -135,8 +112,8 @@ def test_the_event_leaves_only_when_the_transaction_commits(user):
             commit.wait(timeout=5)
 
     async def scenario() -> None:
-        ws = await _open(user)
-        writer = _in_thread(change_job)
+        ws = await open_socket(user)
+        writer = in_thread(change_job)
         await asyncio.to_thread(published.wait, 5)
 
         assert await ws.receive_nothing(timeout=0.3)  # still in the transaction
@@ -167,8 +144,8 @@ def test_a_rolled_back_change_sends_nothing(user):
             pass
 
     async def scenario() -> None:
-        ws = await _open(user)
-        writer = _in_thread(change_job_then_fail)
+        ws = await open_socket(user)
+        writer = in_thread(change_job_then_fail)
         await asyncio.to_thread(writer.join, 5)
 
         assert await ws.receive_nothing(timeout=0.3)
@@ -210,9 +187,9 @@ def test_embedded_mode_a_job_run_by_the_in_process_runner_reaches_the_socket(
     job = JobFactory(channel__user=user)
 
     async def scenario() -> None:
-        ws = await _open(user)
+        ws = await open_socket(user)
         started = time.monotonic()
-        runner = _in_thread(embedded_runner.run_due_jobs)  # what the runner's thread does
+        runner = in_thread(embedded_runner.run_due_jobs)  # what the runner's thread does
 
         # Nothing else wakes this loop: a send that was not handed to it would only be seen
         # when the receive times out.
@@ -236,7 +213,7 @@ def test_a_job_run_by_a_celery_worker_reaches_its_owner_in_order_and_no_one_else
     job = JobFactory(channel__user=user)
 
     async def scenario() -> None:
-        owner, stranger = await _open(user), await _open(other_user)
+        owner, stranger = await open_socket(user), await open_socket(other_user)
         await sync_to_async(run_job_task.delay)(str(job.id))
 
         for expected in events_of_a_run(job, failed=failed):

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
-from django.db import connection
 from rest_framework.test import APIClient
 
-from gateway.asgi import application
 from providers.errors import TransientProviderError
 from tests.factories import JobFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
-from tests.realtime.conftest import access_token, running_update
+from tests.realtime.conftest import in_thread, open_socket, running_update
 from uploads.models import Job, JobStatus
 from uploads.services.pipeline import run_job
 
@@ -24,27 +20,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("channel_layer_backend"),
 ]
-
-
-async def _open(user: Any) -> WebsocketCommunicator:
-    ws = WebsocketCommunicator(application, f"/ws/jobs?token={access_token(user)}")
-    assert await ws.connect() == (True, None)
-    assert (await ws.receive_json_from())["type"] == "auth:ok"
-    return ws
-
-
-def _in_thread(target: Any) -> threading.Thread:
-    """Run ``target`` as a worker or a request thread does: its own thread and connection."""
-
-    def body() -> None:
-        try:
-            target()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=body)
-    thread.start()
-    return thread
 
 
 def test_a_single_chunk_upload_is_seen_running_then_done(user, tmp_path, settings, fake_youtube):
@@ -56,8 +31,8 @@ def test_a_single_chunk_upload_is_seen_running_then_done(user, tmp_path, setting
         job = JobFactory(channel__user=user, asset_url=server.url)
 
         async def scenario() -> list[dict]:
-            ws = await _open(user)
-            worker = _in_thread(lambda: run_job(job_id=job.pk))
+            ws = await open_socket(user)
+            worker = in_thread(lambda: run_job(job_id=job.pk))
             received = [await ws.receive_json_from(timeout=10) for _ in range(2)]
             await asyncio.to_thread(worker.join, 10)
             assert await ws.receive_nothing(timeout=0.3)
@@ -89,11 +64,11 @@ def test_a_cancel_reaches_every_socket_of_the_user_and_no_one_else(user, other_u
     responses: list[int] = []
 
     async def scenario() -> None:
-        tabs = [await _open(user), await _open(user)]
-        stranger = await _open(other_user)
+        tabs = [await open_socket(user), await open_socket(user)]
+        stranger = await open_socket(other_user)
 
         # When the owner cancels it
-        request = _in_thread(
+        request = in_thread(
             lambda: responses.append(client.post(f"/api/v1/jobs/{job.pk}/cancel").status_code)
         )
         await asyncio.to_thread(request.join, 10)
@@ -126,8 +101,8 @@ def test_a_transient_failure_is_seen_as_queued_again_with_its_retry_time(
     job = JobFactory(channel__user=user)
 
     async def scenario() -> list[dict]:
-        ws = await _open(user)
-        worker = _in_thread(lambda: run_job(job_id=job.pk))
+        ws = await open_socket(user)
+        worker = in_thread(lambda: run_job(job_id=job.pk))
         received = [await ws.receive_json_from(timeout=10) for _ in range(3)]
         await asyncio.to_thread(worker.join, 10)
         await ws.disconnect()

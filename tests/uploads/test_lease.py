@@ -34,19 +34,26 @@ def _run_in_thread(job: Job) -> tuple[threading.Thread, list[RunOutcome]]:
     return thread, outcomes
 
 
+def _stalled_worker(channel, asset, settings, *, stall_for: float):
+    """A worker running a job under a 1 s lease, whose asset host has begun a ``stall_for``
+    seconds pause inside the third chunk."""
+    settings.UPLOAD_STALE_AFTER = timedelta(seconds=1)
+    asset.server.stall_at = 2 * CHUNK + 1000
+    asset.server.stall_for = stall_for
+    job = JobFactory(channel=channel, asset_url=asset.url)
+    worker, outcomes = _run_in_thread(job)
+    assert asset.server.stalled.wait(timeout=20)
+    return job, worker, outcomes
+
+
 def test_an_asset_host_stalling_one_chunk_past_the_stale_threshold_keeps_its_one_worker(
     channel, asset, fake_youtube, settings
 ):
-    # Given a lease of 1 s, and an asset host that stalls 3 s inside the third chunk
-    settings.UPLOAD_STALE_AFTER = timedelta(seconds=1)
-    asset.server.stall_at = 2 * CHUNK + 1000
-    asset.server.stall_for = 3.0
-    job = JobFactory(channel=channel, asset_url=asset.url)
+    # Given a worker under a lease of 1 s whose asset host stalls 3 s inside the third chunk
+    job, worker, outcomes = _stalled_worker(channel, asset, settings, stall_for=3.0)
 
-    # When a worker runs the job, and well past the stale threshold inside the stall the
-    # beat's sweep runs and a second worker is handed the job
-    worker, outcomes = _run_in_thread(job)
-    assert asset.server.stalled.wait(timeout=20)
+    # When, well past the stale threshold inside the stall, the beat's sweep runs and a second
+    # worker is handed the job
     time.sleep(1.6)
     recovered = jobs_recover_and_collect_due()
     second = run_job(job_id=job.pk)
@@ -68,12 +75,7 @@ def test_a_worker_whose_job_was_taken_back_sends_no_further_byte(
     channel, asset, fake_youtube, settings
 ):
     # Given a worker stalled by its asset host inside the third chunk
-    settings.UPLOAD_STALE_AFTER = timedelta(seconds=1)
-    asset.server.stall_at = 2 * CHUNK + 1000
-    asset.server.stall_for = 2.0
-    job = JobFactory(channel=channel, asset_url=asset.url)
-    worker, outcomes = _run_in_thread(job)
-    assert asset.server.stalled.wait(timeout=20)
+    job, worker, outcomes = _stalled_worker(channel, asset, settings, stall_for=2.0)
     deadline = time.monotonic() + 10
     while fake_youtube.stored_bytes() < 2 * CHUNK:  # what was read before the stall is sent
         assert time.monotonic() < deadline
