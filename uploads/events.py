@@ -41,6 +41,7 @@ from redis.exceptions import RedisError
 from rest_framework import serializers
 
 from uploads.models import Job, JobStatus
+from webhooks.services import deliveries_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +109,10 @@ def publish_job_event(job: Job) -> None:
     """
     event = build_job_event(job)
     group = job_group(job.user_id)
+    user_id = job.user_id
     # robust: a failure to notify must never turn a committed job change into an error.
     transaction.on_commit(lambda: _deliver(group, event), robust=True)
+    transaction.on_commit(lambda: deliveries_enqueue(user_id=user_id, event=event), robust=True)
 
 
 def publish_job_event_on_commit(job_id: UUID) -> None:

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels_app', '0002_oauth_state'),
-        ('uploads', '0002_job_run_after_session_quota_storedasset'),
+        ('uploads', '0003_job_user_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
