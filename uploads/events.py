@@ -15,6 +15,9 @@ Delivery works from any thread of any process:
 - A process without sockets (a Celery worker) sends from one long-lived background loop, so the
   Redis connection pool is reused instead of opened per event.
 
+Events of one job keep the order of its changes: a publisher in a thread waits for each send
+before going on, and sends started from code on the delivering loop itself are chained.
+
 Delivery is best effort: a Redis outage is logged and never fails the job. A client that was
 away catches up with ``GET /api/v1/jobs?updatedSince=``.
 """
@@ -25,6 +28,8 @@ import asyncio
 import logging
 import os
 import threading
+import weakref
+from collections.abc import Coroutine
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +38,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from djangorestframework_camel_case.util import camelize
 from redis.exceptions import RedisError
+from rest_framework import serializers
 
 from uploads.models import Job, JobStatus
 from webhooks.services import deliveries_enqueue
@@ -45,12 +51,17 @@ JOB_EVENT = "job.event"
 DELIVERY_TIMEOUT = 5.0
 """Seconds a publisher waits for the channel layer before giving up on one event."""
 
-_ACTIVE = {JobStatus.QUEUED, JobStatus.RUNNING}
+_DATETIME = serializers.DateTimeField()
 
 _socket_loop: asyncio.AbstractEventLoop | None = None
 _publisher: tuple[int, asyncio.AbstractEventLoop] | None = None
 _publisher_lock = threading.Lock()
 _background_sends: set[asyncio.Task] = set()
+# The last send started from code running on each delivering loop (see ``_deliver``).
+_loop_tail: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task] = (
+    weakref.WeakKeyDictionary()
+)
+_DELIVERY_ERRORS = (RedisError, OSError, ChannelFull, TimeoutError)
 
 
 def job_group(user_id: Any) -> str:
@@ -58,20 +69,37 @@ def job_group(user_id: Any) -> str:
     return f"jobs.{user_id}"
 
 
-def build_job_event(job: Job) -> dict[str, Any] | None:
-    """The API.md event for ``job``'s current state, or ``None`` when there is none to send.
+def build_job_event(job: Job) -> dict[str, Any]:
+    """The API.md event for ``job``'s current state.
 
-    ``job:update`` needs a progress of 1-99; a QUEUED or RUNNING job at 0 (just accepted, just
-    claimed by a worker) and a CANCELED job have no event in the contract.
+    Which changes are announced is the callers' choice: a job is announced when it starts, as
+    its progress moves, when it is queued again (a retry back-off, a recovered or handed-back
+    job, a user's retry) and when it ends; not when it is accepted (the client that posted it
+    has the answer).
     """
     base = {"jobId": str(job.id), "status": job.status}
     if job.status == JobStatus.SUCCEEDED:
         return {"type": "job:done", **base, "progress": 100, "result": _wire(job.result)}
     if job.status == JobStatus.FAILED:
         return {"type": "job:failed", **base, "error": _wire(job.error)}
-    if job.status in _ACTIVE and 1 <= job.progress <= 99:
-        return {"type": "job:update", **base, "progress": job.progress}
-    return None
+    if job.status == JobStatus.CANCELED:
+        return {"type": "job:canceled", **base}
+    return {
+        "type": "job:update",
+        **base,
+        "progress": min(job.progress, 99),
+        "waitingFor": waiting_for_wire(job.waiting_for),
+    }
+
+
+def waiting_for_wire(waiting_for: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``waitingFor`` as the API renders it: ``{reason, until}`` with an ISO 8601 UTC time."""
+    if waiting_for is None:
+        return None
+    return {
+        "reason": waiting_for["reason"],
+        "until": _DATETIME.to_representation(waiting_for["until"]),
+    }
 
 
 def publish_job_event(job: Job) -> None:
@@ -80,8 +108,6 @@ def publish_job_event(job: Job) -> None:
     Call it after every change of status or progress, inside or outside a transaction.
     """
     event = build_job_event(job)
-    if event is None:
-        return
     group = job_group(job.user_id)
     user_id = job.user_id
     # robust: a failure to notify must never turn a committed job change into an error.
@@ -118,8 +144,11 @@ def _deliver(group: str, event: dict[str, Any]) -> None:
     except RuntimeError:
         current = None
     if current is loop:
-        # Called from async code on the delivering loop itself: it must not block.
-        task = loop.create_task(send)
+        # Called from async code on the delivering loop itself: it must not block, and the
+        # send waits for the one before it, so events keep their order.
+        previous = _loop_tail.get(loop)
+        task = loop.create_task(_send_after(previous, send, event))
+        _loop_tail[loop] = task
         _background_sends.add(task)
         task.add_done_callback(_background_sends.discard)
         return
@@ -127,12 +156,27 @@ def _deliver(group: str, event: dict[str, Any]) -> None:
     future = asyncio.run_coroutine_threadsafe(send, loop)
     try:
         future.result(timeout=DELIVERY_TIMEOUT)
-    except (RedisError, OSError, ChannelFull, TimeoutError) as exc:
+    except _DELIVERY_ERRORS as exc:
         future.cancel()
-        logger.warning(
-            "job event not delivered",
-            extra={"event": event["type"], "jobId": event["jobId"], "reason": repr(exc)},
-        )
+        _log_undelivered(event, exc)
+
+
+async def _send_after(
+    previous: asyncio.Task | None, send: Coroutine[Any, Any, None], event: dict[str, Any]
+) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])  # its outcome is its own to report
+    try:
+        await asyncio.wait_for(send, DELIVERY_TIMEOUT)
+    except _DELIVERY_ERRORS as exc:
+        _log_undelivered(event, exc)
+
+
+def _log_undelivered(event: dict[str, Any], exc: BaseException) -> None:
+    logger.warning(
+        "job event not delivered",
+        extra={"event": event["type"], "jobId": event["jobId"], "reason": repr(exc)},
+    )
 
 
 def _delivery_loop() -> asyncio.AbstractEventLoop:

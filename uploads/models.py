@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from providers.platforms import Platform
 
@@ -15,6 +17,15 @@ class JobStatus(models.TextChoices):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     CANCELED = "CANCELED"
+
+
+class WaitingReason(models.TextChoices):
+    """Why a QUEUED job holds back until ``run_after`` (API.md ``waitingFor.reason``).
+
+    Empty (no reason) is a job that simply waits for its ``scheduledAt``.
+    """
+
+    RETRY = "retry", "back-off after a transient error"
 
 
 class Job(models.Model):
@@ -38,9 +49,17 @@ class Job(models.Model):
     error = models.JSONField(null=True, blank=True)  # {code, message}
     result = models.JSONField(null=True, blank=True)  # {providerId, url}
     idempotency_key = models.CharField(max_length=255, blank=True)
+    # sha256 of the request an Idempotency-Key was first used with: a replay must match it.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     # Earliest moment a worker may start: scheduledAt (minus the platform's lead time), or the
     # end of a retry back-off. Null means now.
     run_after = models.DateTimeField(null=True, blank=True)
+    # Why ``run_after`` holds the job back (``waitingFor``); empty for a scheduled job.
+    waiting_reason = models.CharField(max_length=32, choices=WaitingReason.choices, blank=True)
+    # The claim of the worker running the job: an id that fences its writes, and the moment the
+    # claim lapses unless its heartbeat renews it (stale recovery takes the job back then).
+    lease_id = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     # The platform's resumable upload session, so a retried or re-delivered job resumes it.
     upload_session_uri = models.TextField(blank=True)
     # First day of the month whose quota slot this job holds; null once the slot is given back.
@@ -71,10 +90,20 @@ class Job(models.Model):
             models.Index(fields=["status", "scheduled_at"], name="job_due"),
             models.Index(fields=["status", "run_after"], name="job_runnable"),
             models.Index(fields=["status", "updated_at"], name="job_stale"),
+            models.Index(fields=["status", "lease_expires_at"], name="job_lease"),
         ]
 
     def __str__(self) -> str:
         return f"{self.platform} job {self.id} ({self.status})"
+
+    @property
+    def waiting_for(self) -> dict[str, Any] | None:
+        """``{reason, until}`` while a QUEUED job is held back for a reason, else ``None``."""
+        if self.status != JobStatus.QUEUED or not self.waiting_reason or self.run_after is None:
+            return None
+        if self.run_after <= timezone.now():
+            return None
+        return {"reason": self.waiting_reason, "until": self.run_after}
 
 
 class StoredAsset(models.Model):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from celery import shared_task
+from django.db import connection
 
+from uploads.services.lease import DATABASE_ERRORS
 from uploads.services.pipeline import run_job
 from uploads.services.recovery import jobs_recover_and_collect_due
 
@@ -18,7 +20,13 @@ from uploads.services.recovery import jobs_recover_and_collect_due
     max_retries=None,  # the limit is UPLOAD_MAX_ATTEMPTS, counted on the job row
 )
 def run_job_task(self, job_id: str) -> str:
-    outcome = run_job(job_id=job_id)
+    try:
+        outcome = run_job(job_id=job_id)
+    except DATABASE_ERRORS as exc:
+        # The database failed before the job was claimed: nothing changed; try again soon on a
+        # new connection (a failure after the claim is handled by run_job itself).
+        connection.close()
+        raise self.retry(countdown=min(2**self.request.retries, 30), exc=exc) from exc
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status

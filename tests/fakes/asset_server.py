@@ -1,6 +1,7 @@
 """A loopback file server with byte ranges, standing in for a creator's asset host.
 
-``GET /asset`` serves the file given at start-up (``Range: bytes=N-`` answered 206, like a CDN);
+``GET /asset`` serves the file given at start-up (``Range: bytes=N-`` answered 206, like a CDN),
+optionally pausing once in the middle (``stall_at``);
 ``GET /redirect?to=URL`` answers 302 to ``URL``; ``GET /status/N`` answers status N.
 Every request is counted.
 """
@@ -12,6 +13,8 @@ import hashlib
 import os
 import re
 import shutil
+import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -73,6 +76,13 @@ class _Handler(BaseHTTPRequestHandler):
             source.seek(start)
             # The reader may stop early (it seeks elsewhere, or was killed).
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                stall_at = self.fake.stall_at
+                if stall_at is not None and start <= stall_at < size:
+                    self.fake.stall_at = None  # once
+                    self.wfile.write(source.read(stall_at - start))
+                    self.wfile.flush()
+                    self.fake.stalled.set()
+                    time.sleep(self.fake.stall_for)
                 shutil.copyfileobj(source, self.wfile, 1024 * 1024)
 
 
@@ -83,6 +93,11 @@ class AssetServer(LoopbackServer):
         self.path = path
         self.ranges = ranges  # False: a host that ignores Range and always sends everything
         self.requests: list[tuple[str, str]] = []  # (path, Range header)
+        # A slow host: the response that reaches byte ``stall_at`` pauses there ``stall_for``
+        # seconds, once; ``stalled`` is set when the pause begins.
+        self.stall_at: int | None = None
+        self.stall_for = 0.0
+        self.stalled = threading.Event()
 
     @property
     def url(self) -> str:

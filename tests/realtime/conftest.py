@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import jwt
 import pytest
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
+from gateway.asgi import application
 from providers.base import Provider, PublishResult
 from providers.errors import PermanentProviderError
 from providers.platforms import Platform
@@ -84,12 +88,21 @@ def instant_provider(monkeypatch: pytest.MonkeyPatch) -> InstantProvider:
     return provider
 
 
+def running_update(job: Any, progress: int) -> dict:
+    """The ``job:update`` of ``job`` running at ``progress``."""
+    return {
+        "type": "job:update",
+        "jobId": str(job.id),
+        "status": "RUNNING",
+        "progress": progress,
+        "waitingFor": None,
+    }
+
+
 def events_of_a_run(job: Any, *, failed: bool = False) -> list[dict]:
-    """What the owner's sockets receive while the pipeline runs ``job`` on InstantProvider."""
-    updates = [
-        {"type": "job:update", "jobId": str(job.id), "status": "RUNNING", "progress": percent}
-        for percent in PROGRESS_STEPS
-    ]
+    """What the owner's sockets receive while the pipeline runs ``job`` on InstantProvider:
+    it starts (RUNNING at 0), moves, then ends."""
+    updates = [running_update(job, percent) for percent in (0, *PROGRESS_STEPS)]
     if failed:
         error = {"code": REFUSAL.code, "message": REFUSAL.message}
         return [
@@ -107,3 +120,26 @@ def events_of_a_run(job: Any, *, failed: bool = False) -> list[dict]:
             "result": result,
         },
     ]
+
+
+# --- sockets and threads (tests with sockets commit for real: consumers close the connection of
+# a test-wrapping transaction) -----------------------------------------------------------------
+def in_thread(target: Any) -> threading.Thread:
+    """Run ``target`` in a new thread, as a worker or a request does, with its own connection."""
+
+    def body() -> None:
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    return thread
+
+
+async def open_socket(user: Any) -> WebsocketCommunicator:
+    ws = WebsocketCommunicator(application, f"/ws/jobs?token={access_token(user)}")
+    assert await ws.connect() == (True, None)
+    assert (await ws.receive_json_from())["type"] == "auth:ok"
+    return ws

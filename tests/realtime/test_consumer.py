@@ -16,7 +16,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from gateway.asgi import application
 from tests.factories import JobFactory, UserFactory
-from tests.realtime.conftest import access_token
+from tests.realtime.conftest import access_token, running_update
 from uploads.events import publish_job_event
 from uploads.models import JobStatus
 
@@ -57,7 +57,7 @@ async def assert_closed(ws: WebsocketCommunicator, code: int, *, timeout: float 
 
 
 def update(job: Any, progress: int) -> dict:
-    return {"type": "job:update", "jobId": str(job.id), "status": "RUNNING", "progress": progress}
+    return running_update(job, progress)
 
 
 def test_a_socket_with_a_query_token_receives_its_jobs_events_in_order(user):

@@ -6,18 +6,18 @@ import asyncio
 import logging
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from celery.contrib.testing.worker import start_worker
-from channels.testing import WebsocketCommunicator
-from django.db import connection, transaction
+from django.db import transaction
+from django.utils import timezone
 
-from gateway.asgi import application
 from gateway.celery import app as celery_app
 from tests.factories import JobFactory
-from tests.realtime.conftest import access_token, events_of_a_run
+from tests.realtime.conftest import events_of_a_run, in_thread, open_socket, running_update
 from tests.support.processes import free_port
 from uploads.events import build_job_event, publish_job_event
 from uploads.models import Job, JobStatus
@@ -29,16 +29,39 @@ def _job(**fields: Any) -> Job:
     return JobFactory.build(channel__user__plan=None, **fields)
 
 
-@pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.RUNNING])
-@pytest.mark.parametrize("progress", [1, 42, 99])
-def test_an_active_job_with_progress_is_a_job_update(status, progress):
-    job = _job(status=status, progress=progress)
+@pytest.mark.parametrize("progress", [0, 42, 99])
+def test_a_running_job_is_a_job_update_from_its_start(progress):
+    job = _job(status=JobStatus.RUNNING, progress=progress)
 
     assert build_job_event(job) == {
         "type": "job:update",
         "jobId": str(job.id),
-        "status": status.value,
+        "status": "RUNNING",
         "progress": progress,
+        "waitingFor": None,
+    }
+
+
+def test_a_job_queued_again_for_a_retry_says_what_it_waits_for():
+    until = timezone.now() + timedelta(seconds=90)
+    job = _job(status=JobStatus.QUEUED, progress=30, run_after=until, waiting_reason="retry")
+
+    assert build_job_event(job) == {
+        "type": "job:update",
+        "jobId": str(job.id),
+        "status": "QUEUED",
+        "progress": 30,
+        "waitingFor": {"reason": "retry", "until": until.isoformat().replace("+00:00", "Z")},
+    }
+
+
+def test_a_canceled_job_is_job_canceled():
+    job = _job(status=JobStatus.CANCELED)
+
+    assert build_job_event(job) == {
+        "type": "job:canceled",
+        "jobId": str(job.id),
+        "status": "CANCELED",
     }
 
 
@@ -69,43 +92,9 @@ def test_a_failed_job_is_job_failed_with_its_error():
     }
 
 
-@pytest.mark.parametrize(
-    ("status", "progress"),
-    [
-        (JobStatus.QUEUED, 0),
-        (JobStatus.RUNNING, 0),
-        (JobStatus.RUNNING, 100),
-        (JobStatus.CANCELED, 0),
-    ],
-)
-def test_states_without_an_event_in_the_contract_publish_nothing(status, progress):
-    assert build_job_event(_job(status=status, progress=progress)) is None
-
-
 # --- delivery ------------------------------------------------------------------------
 # Consumers look users up through database_sync_to_async, which closes the connection of a
 # test-wrapping transaction: these tests commit for real.
-
-
-def _in_thread(target: Any) -> threading.Thread:
-    """Run ``target`` in a new thread, as the in-process runner does, with its own connection."""
-
-    def body() -> None:
-        try:
-            target()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=body)
-    thread.start()
-    return thread
-
-
-async def _open(user: Any) -> WebsocketCommunicator:
-    ws = WebsocketCommunicator(application, f"/ws/jobs?token={access_token(user)}")
-    assert await ws.connect() == (True, None)
-    assert (await ws.receive_json_from())["type"] == "auth:ok"
-    return ws
 
 
 @pytest.mark.django_db(transaction=True)
@@ -123,18 +112,13 @@ def test_the_event_leaves_only_when_the_transaction_commits(user):
             commit.wait(timeout=5)
 
     async def scenario() -> None:
-        ws = await _open(user)
-        writer = _in_thread(change_job)
+        ws = await open_socket(user)
+        writer = in_thread(change_job)
         await asyncio.to_thread(published.wait, 5)
 
         assert await ws.receive_nothing(timeout=0.3)  # still in the transaction
         commit.set()
-        assert await ws.receive_json_from() == {
-            "type": "job:update",
-            "jobId": str(job.id),
-            "status": "RUNNING",
-            "progress": 40,
-        }
+        assert await ws.receive_json_from() == running_update(job, 40)
         await asyncio.to_thread(writer.join, 5)
         await ws.disconnect()
 
@@ -160,8 +144,8 @@ def test_a_rolled_back_change_sends_nothing(user):
             pass
 
     async def scenario() -> None:
-        ws = await _open(user)
-        writer = _in_thread(change_job_then_fail)
+        ws = await open_socket(user)
+        writer = in_thread(change_job_then_fail)
         await asyncio.to_thread(writer.join, 5)
 
         assert await ws.receive_nothing(timeout=0.3)
@@ -203,9 +187,9 @@ def test_embedded_mode_a_job_run_by_the_in_process_runner_reaches_the_socket(
     job = JobFactory(channel__user=user)
 
     async def scenario() -> None:
-        ws = await _open(user)
+        ws = await open_socket(user)
         started = time.monotonic()
-        runner = _in_thread(embedded_runner.run_due_jobs)  # what the runner's thread does
+        runner = in_thread(embedded_runner.run_due_jobs)  # what the runner's thread does
 
         # Nothing else wakes this loop: a send that was not handed to it would only be seen
         # when the receive times out.
@@ -229,7 +213,7 @@ def test_a_job_run_by_a_celery_worker_reaches_its_owner_in_order_and_no_one_else
     job = JobFactory(channel__user=user)
 
     async def scenario() -> None:
-        owner, stranger = await _open(user), await _open(other_user)
+        owner, stranger = await open_socket(user), await open_socket(other_user)
         await sync_to_async(run_job_task.delay)(str(job.id))
 
         for expected in events_of_a_run(job, failed=failed):

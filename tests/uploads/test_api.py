@@ -65,7 +65,7 @@ def test_an_upload_is_accepted_queued_and_dispatched_after_commit(
     assert job.description == "About it"
     assert job.run_after is None
     assert dispatched == [job.pk]
-    assert len(callbacks) == 2  # dispatch and the realtime event
+    assert len(callbacks) == 1  # the dispatch; an accepted job is not announced on the feed
     assert PlanUsage.objects.get(user=channel.user).uploads == 1
 
 
@@ -88,6 +88,7 @@ def test_the_job_shape_of_status(auth_client, channel):
     assert set(body) == {
         "id", "status", "progress", "platform", "channelId", "title", "description", "assetUrl",
         "scheduledAt", "createdAt", "startedAt", "finishedAt", "attempts", "error", "result",
+        "waitingFor",
     }  # fmt: skip
     assert body["id"] == str(job.pk)
     assert body["status"] == "SUCCEEDED"
@@ -95,6 +96,31 @@ def test_the_job_shape_of_status(auth_client, channel):
     assert body["error"] is None
     assert body["result"] == {"providerId": "abc", "url": "https://www.youtube.com/watch?v=abc"}
     assert body["createdAt"].endswith("Z")
+    assert body["waitingFor"] is None
+
+
+def test_a_job_in_retry_back_off_shows_what_it_waits_for(auth_client, channel):
+    # Given a job queued again after a transient error, due in ten minutes
+    until = timezone.now() + timedelta(minutes=10)
+    job = JobFactory(channel=channel, attempts=1, run_after=until, waiting_reason="retry")
+
+    # When its owner reads it
+    body = auth_client.get(f"/api/v1/status/{job.pk}").json()
+
+    # Then it says why it has not started and until when
+    assert body["status"] == "QUEUED"
+    assert body["waitingFor"] == {
+        "reason": "retry",
+        "until": until.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def test_a_scheduled_job_waits_for_nothing_but_its_time(auth_client, channel):
+    job = JobFactory(channel=channel, run_after=timezone.now() + timedelta(hours=2))
+
+    body = auth_client.get(f"/api/v1/status/{job.pk}").json()
+
+    assert body["waitingFor"] is None
 
 
 def test_a_failed_job_shows_its_error(auth_client, channel):
@@ -209,13 +235,60 @@ def test_an_idempotency_key_returns_the_first_job(
         first = _upload(auth_client, channel, idempotency_key="key-1")
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = _upload(auth_client, channel, idempotency_key="key-1", title="Another")
+        again = _upload(auth_client, channel, idempotency_key="key-1")
 
     assert first.status_code == again.status_code == 202
     assert again.json() == first.json()
     assert Job.objects.count() == 1
     assert PlanUsage.objects.get().uploads == 1
     assert len(dispatched) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Another"},
+        {"description": "Other words"},
+        {"assetUrl": "https://cdn.example.com/other.mp4"},
+        {"platform": "youtube"},
+        {"scheduledAt": "2031-01-01T00:00:00Z"},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_an_idempotency_key_sent_with_another_request_is_422_and_changes_nothing(
+    auth_client, channel, dispatched, change
+):
+    # Given an upload accepted with a key
+    first = _upload(auth_client, channel, idempotency_key="key-1")
+    assert first.status_code == 202
+
+    # When the key comes again with a different body
+    again = _upload(auth_client, channel, idempotency_key="key-1", **change)
+
+    # Then it is refused and nothing else is created or counted
+    assert again.status_code == 422
+    assert again.json() == {
+        "type": "client_error",
+        "errors": [
+            {
+                "code": "idempotency_key_reused",
+                "detail": "This Idempotency-Key was already used for a different upload.",
+                "attr": None,
+            }
+        ],
+    }
+    assert Job.objects.count() == 1
+    assert PlanUsage.objects.get().uploads == 1
+
+
+def test_an_idempotency_key_on_another_channel_is_422(auth_client, channel, dispatched):
+    other = ChannelFactory(user=channel.user)
+    _upload(auth_client, channel, idempotency_key="key-1")
+
+    again = _upload(auth_client, other, idempotency_key="key-1")
+
+    assert again.status_code == 422
+    assert Job.objects.count() == 1
 
 
 def test_a_future_scheduled_at_holds_a_youtube_job_until_the_lead_time(

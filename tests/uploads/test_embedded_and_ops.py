@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from billing.models import PlanUsage
+from gateway.celery import app as celery_app
 from tests.factories import JobFactory
 from uploads.models import Job, JobStatus
 from uploads.runner import EmbeddedRunner, is_server_process
@@ -133,3 +134,9 @@ def test_without_redis_accepting_a_job_wakes_the_embedded_runner(channel, settin
     job_dispatch(job=JobFactory(channel=channel))
 
     assert woken == [True]
+
+
+def test_a_worker_reserves_one_message_at_a_time_and_acknowledges_it_when_done():
+    assert celery_app.conf.worker_prefetch_multiplier == 1
+    assert celery_app.conf.task_acks_late is True
+    assert celery_app.conf.task_reject_on_worker_lost is True

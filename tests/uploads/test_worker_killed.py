@@ -57,6 +57,7 @@ def _start_worker(fake_youtube, asset_host: str) -> subprocess.Popen:
         YOUTUBE_CLIENT_SECRET="fake-client-secret",
         OUTBOUND_ALLOWED_HOSTS=asset_host,
         UPLOAD_CHUNK_SIZE=str(CHUNK),
+        UPLOAD_STALE_AFTER="2s",  # the lease a worker takes, renewed while it lives
         LOG_LEVEL="WARNING",
     )
     return subprocess.Popen(
@@ -108,7 +109,7 @@ def test_a_worker_killed_mid_upload_ends_succeeded_once_with_usage_counted_once(
             assert 0 < stored_at_kill < size
 
             second = _start_worker(fake_youtube, server.host)
-            time.sleep(2.2)  # the job's row stops moving: it is stale
+            time.sleep(2.2)  # nobody renews the job's lease: it runs out
             assert jobs_dispatch_due() == [job.pk]
             job = wait_until_finished(job, timeout=60)
         finally:

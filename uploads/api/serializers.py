@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from providers.platforms import Platform
-from uploads.models import Job, JobStatus
+from uploads.models import Job, JobStatus, WaitingReason
 
 
 class UploadInputSerializer(serializers.Serializer):
@@ -31,10 +31,20 @@ class JobResultSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
+class JobWaitingForSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=WaitingReason.choices,
+        help_text="Why a due QUEUED job has not started: `retry` (back-off after a transient "
+        "error).",
+    )
+    until = serializers.DateTimeField(help_text="When the job may start.")
+
+
 class JobSerializer(serializers.ModelSerializer):
     channel_id = serializers.UUIDField(read_only=True, allow_null=True)
     error = JobErrorSerializer(allow_null=True, read_only=True)
     result = JobResultSerializer(allow_null=True, read_only=True)
+    waiting_for = JobWaitingForSerializer(allow_null=True, read_only=True)
 
     class Meta:
         model = Job
@@ -54,6 +64,7 @@ class JobSerializer(serializers.ModelSerializer):
             "attempts",
             "error",
             "result",
+            "waiting_for",
         ]
         read_only_fields = fields
 

@@ -7,8 +7,10 @@ a concurrent cancel changes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from billing.services import channel_upload_check, upload_slot_release, upload_slot_reserve
 from channels_app.models import Channel, ChannelStatus
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
 from providers.base import Provider
 from providers.registry import get_provider
 from uploads.events import publish_job_event_on_commit
@@ -94,6 +96,55 @@ def _job_check(
     return provider
 
 
+class IdempotencyKeyReused(ApplicationError):
+    """An ``Idempotency-Key`` sent again with a different request (422)."""
+
+    status_code = 422
+    default_code = "idempotency_key_reused"
+
+
+def job_request_fingerprint(
+    *,
+    channel_id: UUID,
+    asset_url: str,
+    title: str,
+    description: str,
+    platform: str | None,
+    scheduled_at: datetime | None,
+) -> str:
+    """A digest of what an upload asks for, so a replayed key can be told from a reused one."""
+    request = {
+        "channel_id": str(channel_id),
+        "asset_url": asset_url,
+        "title": title,
+        "description": description,
+        "platform": platform or "",
+        "scheduled_at": scheduled_at.astimezone(UTC).isoformat() if scheduled_at else "",
+    }
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+
+def _job_for_key(*, user: User, idempotency_key: str, fingerprint: str) -> Job | None:
+    """The job first accepted with ``idempotency_key``; 422 when it was for another request."""
+    job = Job.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    if job is None:
+        return None
+    # Jobs accepted before fingerprints were kept have none: they cannot be told apart.
+    if job.idempotency_fingerprint and job.idempotency_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for a different upload.",
+            code="idempotency_key_reused",
+        )
+    return job
+
+
+class _Replayed(Exception):
+    """Leaves the accepting transaction (rolled back) with the job a key already names."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+
 def job_create(
     *,
     user: User,
@@ -107,10 +158,22 @@ def job_create(
 ) -> JobAccepted:
     """Accept an upload: check it, take a quota slot, create the job, dispatch it on commit.
 
-    With ``idempotency_key``, a repeated call returns the first job (``created=False``).
+    With ``idempotency_key``, a repeated call returns the first job (``created=False``), also
+    when the calls arrive together: the key is looked up again under the lock that guards the
+    quota, so a replay never takes (or is refused) a slot of its own. The same key with another
+    request is 422 ``idempotency_key_reused``.
     """
+    fingerprint = ""
     if idempotency_key:
-        existing = Job.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        fingerprint = job_request_fingerprint(
+            channel_id=channel_id,
+            asset_url=asset_url,
+            title=title,
+            description=description,
+            platform=platform,
+            scheduled_at=scheduled_at,
+        )
+        existing = _job_for_key(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
         if existing is not None:
             return JobAccepted(job=existing, created=False)
     channel = Channel.objects.filter(user=user, pk=channel_id).first()
@@ -125,9 +188,24 @@ def job_create(
         asset_url=asset_url,
     )
     channel_upload_check(user=user, channel_id=channel.pk)
+
+    def replayed() -> Job | None:
+        if not idempotency_key:
+            return None
+        return _job_for_key(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
+
     try:
         with transaction.atomic():
-            period = upload_slot_reserve(user=user)
+            try:
+                # Holds the user's PlanUsage row lock (or its UPDATE's) until commit.
+                period = upload_slot_reserve(user=user)
+            except Forbidden:
+                # A concurrent twin may have taken the last slot: answer with its job.
+                if (twin := replayed()) is not None:
+                    raise _Replayed(twin) from None
+                raise
+            if (twin := replayed()) is not None:
+                raise _Replayed(twin)  # rolls the slot just taken back
             job = Job.objects.create(
                 user=user,
                 channel=channel,
@@ -138,18 +216,18 @@ def job_create(
                 scheduled_at=scheduled_at,
                 run_after=job_run_after(platform=channel.platform, scheduled_at=scheduled_at),
                 idempotency_key=idempotency_key,
+                idempotency_fingerprint=fingerprint,
                 quota_period=period,
             )
-            # Published before it is dispatched: a fast worker's RUNNING must not come first.
-            publish_job_event_on_commit(job.pk)
             transaction.on_commit(lambda: job_dispatch(job=job))
+    except _Replayed as replay:
+        return JobAccepted(job=replay.job, created=False)
     except IntegrityError:
-        # Two requests with the same key raced; the other one committed first.
-        if not idempotency_key:
+        # Two requests with the same key raced past the lock (an unlimited plan's slot is a
+        # plain UPDATE); the other one committed first.
+        if (twin := replayed()) is None:
             raise
-        return JobAccepted(
-            job=Job.objects.get(user=user, idempotency_key=idempotency_key), created=False
-        )
+        return JobAccepted(job=twin, created=False)
     return JobAccepted(job=job, created=True)
 
 
@@ -210,6 +288,7 @@ def job_retry(*, job: Job) -> Job:
             result=None,
             finished_at=None,
             run_after=job_run_after(platform=job.platform, scheduled_at=job.scheduled_at),
+            waiting_reason="",
             quota_period=period,
             updated_at=timezone.now(),
         )

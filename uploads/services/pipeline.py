@@ -1,8 +1,13 @@
 """Running one job: claim it, hand its platform a ``PublishRequest``, record how it ended.
 
 The pipeline owns every side effect: it decrypts the channel's grant, opens the asset, saves
-progress (each report is also the heartbeat) and the platform's resumable session through the
-callbacks it passes, and ends the job. The provider only sees plain values and a stream.
+progress and the platform's resumable session through the callbacks it passes, and ends the
+job. The provider only sees plain values and a stream. While the job runs, its lease
+(``uploads.services.lease``) is renewed by a heartbeat, and every write is fenced by it.
+
+A database error during a run (deadlock, lost connection, statement timeout) is transient: the
+worker drops the broken connection and hands the job back to the queue as soon as the database
+answers, without using up an attempt; the next run resumes the platform's session.
 """
 
 from __future__ import annotations
@@ -11,13 +16,15 @@ import io
 import logging
 import mimetypes
 import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -29,14 +36,20 @@ from providers.errors import GrantRevokedError, ProviderError, TransientProvider
 from providers.registry import get_provider
 from uploads.asset_stream import asset_stream_open
 from uploads.events import publish_job_event_on_commit
-from uploads.models import Job, JobStatus
+from uploads.models import Job, JobStatus, WaitingReason
+from uploads.services.lease import (
+    DATABASE_ERRORS,
+    JobLease,
+    JobLost,
+    LeasedStream,
+    lease_expiry,
+)
 from uploads.services.transitions import CHANNEL_DISCONNECTED, job_end_unsuccessfully, job_fail
 
 logger = logging.getLogger(__name__)
 
-
-class JobLost(Exception):
-    """The job was taken from this worker (stale recovery, cancel); stop without writing."""
+HAND_BACK_MAX_PAUSE = 5.0
+"""Longest pause, in seconds, between attempts to reach the database to hand a job back."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,8 @@ def retry_delay(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
 
-def _job_claim(job_id: UUID) -> Job | None:
+def _job_claim(job_id: UUID, lease_id: UUID) -> bool:
+    """Move a due QUEUED job to RUNNING under ``lease_id``; whether it is ours to run."""
     now = timezone.now()
     claimed = (
         Job.objects.filter(pk=job_id, status=JobStatus.QUEUED)
@@ -62,29 +76,32 @@ def _job_claim(job_id: UUID) -> Job | None:
             status=JobStatus.RUNNING,
             attempts=F("attempts") + 1,
             started_at=Coalesce(F("started_at"), Value(now)),
+            waiting_reason="",
+            lease_id=lease_id,
+            lease_expires_at=lease_expiry(),
             updated_at=now,
         )
     )
-    if not claimed:
-        return None
-    publish_job_event_on_commit(job_id)
-    return Job.objects.select_related("channel", "user").get(pk=job_id)
+    return bool(claimed)
 
 
-def job_session_save(*, job: Job, session_uri: str) -> None:
-    """Remember the platform's resumable upload session of a running job."""
-    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        upload_session_uri=session_uri, updated_at=timezone.now()
-    )
+def job_session_save(*, job: Job, lease: JobLease, session_uri: str) -> None:
+    """Remember the platform's resumable upload session of the job ``lease`` holds."""
+    lease.check()
+    if not lease.running().update(upload_session_uri=session_uri, updated_at=timezone.now()):
+        raise JobLost(str(job.pk))
     job.upload_session_uri = session_uri
 
 
-def _publish(*, provider: Provider, channel: Channel, job: Job, on_progress) -> PublishResult:
+def _publish(
+    *, provider: Provider, channel: Channel, job: Job, lease: JobLease, on_progress
+) -> PublishResult:
     """Decrypt the grant, open the asset and hand the platform a plain ``PublishRequest``."""
     if not provider.uploads:
         raise provider.upload_unsupported()
     refresh_token = channel_grant_for_upload(channel) if isinstance(provider, OAuthProvider) else ""
-    with asset_stream_open(job.asset_url) as stream:
+    with asset_stream_open(job.asset_url) as asset:
+        stream = LeasedStream(asset, lease)
         size = stream.seek(0, io.SEEK_END)
         stream.seek(0)
         media_type = mimetypes.guess_type(urlsplit(job.asset_url).path)[0]
@@ -94,14 +111,14 @@ def _publish(*, provider: Provider, channel: Channel, job: Job, on_progress) -> 
             scheduled_at=job.scheduled_at,
             media_type=media_type or "application/octet-stream",
             size_bytes=size,
-            stream=stream,
+            stream=stream,  # type: ignore[arg-type]
             refresh_token=refresh_token,
             resume_session=job.upload_session_uri,
         )
         return provider.publish(
             request,
             on_progress=on_progress,
-            on_session=lambda session_uri: job_session_save(job=job, session_uri=session_uri),
+            on_session=lambda uri: job_session_save(job=job, lease=lease, session_uri=uri),
         )
 
 
@@ -109,15 +126,27 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
     """Run one job: claim it, publish through its provider, record how it ended.
 
     Safe to call any number of times: only the call that moves the job from QUEUED to RUNNING
-    does anything, and a worker whose job was taken away stops at its next progress report.
+    does anything, and a worker whose job was taken away stops before its next write.
     A job whose channel was disconnected meanwhile ends CANCELED (its slot given back).
     """
-    job = _job_claim(UUID(str(job_id)))
-    if job is None:
+    job_id, lease_id = UUID(str(job_id)), uuid4()
+    if not _job_claim(job_id, lease_id):
         current = Job.objects.filter(pk=job_id).values_list("status", flat=True).first()
         return RunOutcome(status=current or "missing")
-    attempt = job.attempts
-    mine = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=attempt)
+    lease = JobLease(job_id=job_id, lease_id=lease_id)
+    with lease.heartbeat():
+        try:
+            publish_job_event_on_commit(job_id)  # job:update, RUNNING
+            job = Job.objects.select_related("channel", "user").get(pk=job_id)
+            return _job_run_claimed(job=job, lease=lease)
+        except DATABASE_ERRORS as exc:
+            logger.warning("job %s: database error while running (%s)", job_id, type(exc).__name__)
+    return _job_hand_back(lease=lease)
+
+
+def _job_run_claimed(*, job: Job, lease: JobLease) -> RunOutcome:
+    """The run of a job this worker has claimed under ``lease``."""
+    mine = lease.running()
     channel = job.channel
     if channel is None:
         job_end_unsuccessfully(
@@ -129,7 +158,7 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
     def on_progress(percent: int) -> None:
         nonlocal last_progress
         percent = max(1, min(99, int(percent)))
-        # Every report is also the heartbeat that keeps stale recovery away.
+        lease.check()
         if not mine.update(progress=max(percent, last_progress), updated_at=timezone.now()):
             raise JobLost(str(job.pk))
         if percent > last_progress:
@@ -138,7 +167,9 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
 
     try:
         provider = get_provider(job.platform)
-        result = _publish(provider=provider, channel=channel, job=job, on_progress=on_progress)
+        result = _publish(
+            provider=provider, channel=channel, job=job, lease=lease, on_progress=on_progress
+        )
     except JobLost:
         logger.warning("job %s: taken from this worker, stopping", job.pk)
         return RunOutcome(status="lost")
@@ -149,12 +180,15 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
         timeout = TransientProviderError("The upload took longer than one task may run.")
         return _job_after_transient(job=job, running=mine, exc=timeout)
     except ProviderError as exc:
-        if isinstance(exc, GrantRevokedError):
-            # Before the job ends: whoever sees the job FAILED sees the channel NEEDS_REAUTH.
-            channel_mark_needs_reauth(channel=channel)
-        job_fail(running=mine, job=job, error={"code": exc.code, "message": exc.message})
+        # One transaction: whoever sees the job FAILED sees all that came with it.
+        with transaction.atomic():
+            if isinstance(exc, GrantRevokedError):
+                channel_mark_needs_reauth(channel=channel)
+            job_fail(running=mine, job=job, error={"code": exc.code, "message": exc.message})
         logger.info("job %s failed: %s", job.pk, exc.code)
         return RunOutcome(status=JobStatus.FAILED)
+    except DATABASE_ERRORS:
+        raise  # transient: run_job hands the job back
     except Exception:
         # A bug, not a platform answer: fail visibly rather than retry forever.
         logger.exception("job %s: unexpected error", job.pk)
@@ -175,6 +209,42 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
     return RunOutcome(status=JobStatus.SUCCEEDED)
 
 
+def _job_hand_back(*, lease: JobLease) -> RunOutcome:
+    """Put a job interrupted by a database error back in the queue, due now.
+
+    Tries again on a fresh connection until the database answers or the lease runs out (stale
+    recovery takes the job back then). The interrupted attempt is not counted: the platform
+    did not fail. The outcome asks the task to run again at once.
+    """
+    pause = 0.25
+    while True:
+        connection.close()  # a broken connection is never reused; the next query reconnects
+        try:
+            handed_back = lease.running().update(
+                status=JobStatus.QUEUED,
+                attempts=F("attempts") - 1,
+                run_after=None,
+                waiting_reason="",
+                lease_id=None,
+                lease_expires_at=None,
+                updated_at=timezone.now(),
+            )
+        except DATABASE_ERRORS:
+            try:
+                lease.check()
+            except JobLost:
+                logger.warning("job %s: database still away, left to stale recovery", lease.job_id)
+                return RunOutcome(status="interrupted")
+            time.sleep(pause)
+            pause = min(pause * 2, HAND_BACK_MAX_PAUSE)
+            continue
+        if not handed_back:
+            return RunOutcome(status="lost")
+        publish_job_event_on_commit(lease.job_id)
+        logger.info("job %s: handed back to the queue after a database error", lease.job_id)
+        return RunOutcome(status=JobStatus.QUEUED, retry_in=0.0)
+
+
 def _job_after_transient(
     *, job: Job, running: QuerySet[Job], exc: TransientProviderError
 ) -> RunOutcome:
@@ -188,6 +258,9 @@ def _job_after_transient(
         status=JobStatus.QUEUED,
         error=error,
         run_after=now + timedelta(seconds=delay),
+        waiting_reason=WaitingReason.RETRY,
+        lease_id=None,
+        lease_expires_at=None,
         updated_at=now,
     ):
         publish_job_event_on_commit(job.pk)

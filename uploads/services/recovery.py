@@ -20,8 +20,8 @@ logger = logging.getLogger(__name__)
 def jobs_recover_and_collect_due(*, every_due: bool = False, limit: int = 500) -> list[UUID]:
     """Recover lost work and return the ids of QUEUED jobs that a worker should look at now.
 
-    - RUNNING jobs whose row has not moved for ``UPLOAD_STALE_AFTER`` lost their worker: they
-      go back to QUEUED (or FAILED once their attempts are used up).
+    - RUNNING jobs whose lease ran out lost their worker (its heartbeat stopped): they go back
+      to QUEUED (or FAILED once their attempts are used up).
     - With Redis (the beat), QUEUED jobs that became due since they were last dispatched, or
       were dispatched longer than ``UPLOAD_STALE_AFTER`` ago without being picked up (a lost
       message). Returning a job touches its ``updated_at``, so it is not handed out again at
@@ -30,8 +30,8 @@ def jobs_recover_and_collect_due(*, every_due: bool = False, limit: int = 500) -
     """
     now = timezone.now()
     stale_before = now - settings.UPLOAD_STALE_AFTER
-    stale = Job.objects.filter(status=JobStatus.RUNNING, updated_at__lt=stale_before)[:limit]
-    recovered = [job.pk for job in stale if _job_recover_stale(job=job, stale_before=stale_before)]
+    stale = Job.objects.filter(_lease_lapsed(now=now, stale_before=stale_before))[:limit]
+    recovered = [job.pk for job in stale if _job_recover_stale(job=job, now=now)]
     due = Job.objects.filter(status=JobStatus.QUEUED).filter(
         Q(run_after__isnull=True) | Q(run_after__lte=now)
     )
@@ -42,17 +42,35 @@ def jobs_recover_and_collect_due(*, every_due: bool = False, limit: int = 500) -
     return recovered + ids
 
 
-def _job_recover_stale(*, job: Job, stale_before: datetime) -> bool:
-    """Queue a stale RUNNING job again (True), or fail it when out of attempts."""
-    now = timezone.now()
+def _lease_lapsed(*, now: datetime, stale_before: datetime) -> Q:
+    """RUNNING jobs whose worker stopped renewing its lease (rows claimed before leases
+    existed: whose row has not moved for ``UPLOAD_STALE_AFTER``)."""
+    return Q(status=JobStatus.RUNNING) & (
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True, updated_at__lt=stale_before)
+    )
+
+
+def _job_recover_stale(*, job: Job, now: datetime) -> bool:
+    """Queue a stale RUNNING job again (True), or fail it when out of attempts.
+
+    Conditioned on the lease seen: a heartbeat that renewed it meanwhile keeps the job.
+    """
+    stale_before = now - settings.UPLOAD_STALE_AFTER
     running = Job.objects.filter(
-        pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts, updated_at__lt=stale_before
+        _lease_lapsed(now=now, stale_before=stale_before), pk=job.pk, lease_id=job.lease_id
     )
     if job.attempts >= settings.UPLOAD_MAX_ATTEMPTS:
         error = {"code": "worker_lost", "message": "The worker running this job stopped."}
         job_fail(running=running, job=job, error=error)
         return False
-    if not running.update(status=JobStatus.QUEUED, run_after=None, updated_at=now):
+    if not running.update(
+        status=JobStatus.QUEUED,
+        run_after=None,
+        waiting_reason="",
+        lease_id=None,
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    ):
         return False
     logger.warning("job %s: worker lost, queued again", job.pk)
     publish_job_event_on_commit(job.pk)

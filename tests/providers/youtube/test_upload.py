@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
@@ -344,7 +345,7 @@ def test_a_worker_whose_job_was_taken_away_stops_without_writing(channel, asset,
         def publish(self, request, *, on_progress, on_session):
             on_progress(10)
             # Meanwhile the job was declared stale and claimed by another worker.
-            Job.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1)
+            Job.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1, lease_id=uuid4())
             on_progress(20)
             raise AssertionError("the upload should have stopped")
 
