@@ -10,7 +10,7 @@ class DeezerProvider(FeedDirectoryProvider):
     platform = Platform.DEEZER
     description = (
         "Deezer lists your show from the RSS feed Gateway hosts: submit its URL once in "
-        "Deezer for Podcasters; each upload is a new episode in that feed."
+        "Deezer for Podcasters; each upload (audio only) is a new episode in that feed."
     )
     media_types = ("audio",)
     # deezer.com/show/<digits>, optionally with a language segment (deezer.com/fr/show/...).
