@@ -22,4 +22,5 @@ USER gateway
 EXPOSE 4000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"4000\")}/health', timeout=4)"
-CMD ["sh", "-c", "daphne -v 0 -b 0.0.0.0 -p ${PORT} --proxy-headers gateway.asgi:application"]
+# The same start command as the Procfile and `make run` (gunicorn + uvicorn workers).
+CMD ["scripts/serve"]

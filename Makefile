@@ -6,7 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 4000
 HOST ?= 127.0.0.1
-export PORT HOST
+# The settings file `make run` writes and the app reads (tests point it elsewhere).
+ENV_FILE ?= .env
+export PORT HOST ENV_FILE
 
 .PHONY: run test lint format migrate clean help
 
@@ -31,19 +33,19 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 var:
 	mkdir -p var
 
-.env:
-	$(PY) scripts/write_env.py .env
+$(ENV_FILE):
+	$(PY) scripts/write_env.py $(ENV_FILE)
 
-migrate: $(VENV)/.runtime .env var
+migrate: $(VENV)/.runtime $(ENV_FILE) var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_plans
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: migrate
-	@if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' .env; then \
+	@if [ -n "$$REDIS_URL" ] || grep -q '^REDIS_URL=.' $(ENV_FILE); then \
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec $(VENV)/bin/honcho start --env /dev/null --procfile Procfile --port $(PORT) web worker beat; \
 	else \
-		exec $(VENV)/bin/daphne -v 0 -b $(HOST) -p $(PORT) gateway.asgi:application; \
+		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec scripts/serve; \
 	fi
 
 test: $(VENV)/.dev

@@ -7,14 +7,20 @@ body of API.md: ``{"type", "errors": [{"code", "detail", "attr"}]}``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler
 from drf_standardized_errors.types import ErrorResponse
+from psycopg_pool import PoolTimeout
 from rest_framework import exceptions, serializers, status
+
+logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
@@ -59,6 +65,20 @@ class ServiceUnavailable(ApplicationError):
     default_code = "service_unavailable"
 
 
+class DatabaseBusy(ServiceUnavailable):
+    """No database connection came free within ``DB_POOL_TIMEOUT``: a fast 503, not a 500."""
+
+    retry_after = 1
+
+    def __init__(self) -> None:
+        super().__init__("The service is busy; retry in a moment.")
+
+
+def pool_exhausted(exc: BaseException) -> bool:
+    """Whether ``exc`` is psycopg's pool timeout (Django wraps it in ``OperationalError``)."""
+    return isinstance(exc, PoolTimeout) or isinstance(exc.__cause__, PoolTimeout)
+
+
 class ApplicationAPIException(exceptions.APIException):
     """A deliberate answer (e.g. a 503 ``provider_not_configured``), not a crash to report."""
 
@@ -77,6 +97,11 @@ class GatewayExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, ApplicationError):
             return to_api_exception(exc)
+        if pool_exhausted(exc):
+            logger.warning("database pool exhausted: no connection free within DB_POOL_TIMEOUT")
+            busy = to_api_exception(DatabaseBusy())
+            busy.wait = DatabaseBusy.retry_after  # type: ignore[attr-defined]  # Retry-After
+            return busy
         if isinstance(exc, DjangoValidationError):
             # Services validate with Django's validators (e.g. passwords): keep field and codes.
             return exceptions.ValidationError(serializers.as_serializer_error(exc))
@@ -102,3 +127,17 @@ def error_body(*, code: str, detail: str, status_code: int, attr: str | None = N
     """The wire body for an error raised outside DRF (Django's 404/500 handlers, health)."""
     error_type = "client_error" if 400 <= status_code < 500 else "server_error"
     return {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": attr}]}
+
+
+class DatabaseBusyMiddleware(MiddlewareMixin):
+    """The same 503 for views outside DRF (health, the upload PUT)."""
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not pool_exhausted(exc):
+            return None
+        logger.warning("database pool exhausted: no connection free within DB_POOL_TIMEOUT")
+        error = DatabaseBusy()
+        body = error_body(code=error.code, detail=error.message, status_code=error.status_code)
+        response = JsonResponse(body, status=error.status_code)
+        response["Retry-After"] = str(error.retry_after)
+        return response

@@ -1,6 +1,11 @@
-"""ASGI entry point: HTTP and WebSocket on one port (daphne)."""
+"""ASGI entry point: HTTP and WebSocket on one port (scripts/serve: gunicorn + uvicorn).
+
+HTTP passes ``core.asgi_limits.BodyLimitMiddleware`` first: a small JSON body everywhere, the
+signed size on the upload PUT (token checked before the body is read).
+"""
 
 import os
+import re
 
 from django.core.asgi import get_asgi_application
 
@@ -9,13 +14,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gateway.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from accounts.ws_auth import websocket_origin_validator  # noqa: E402
+from core.asgi_limits import BodyLimitMiddleware, BodyRoute  # noqa: E402
 from gateway.routing import websocket_urlpatterns  # noqa: E402
+from uploads.api.views import blob_body_limit  # noqa: E402
+
+http_application = BodyLimitMiddleware(
+    django_asgi_app,
+    default_limit=settings.REQUEST_BODY_MAX_BYTES,
+    routes=[
+        BodyRoute("PUT", re.compile(r"^/api/v1/upload/blob/(?P<token>[^/]+)$"), blob_body_limit)
+    ],
+)
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_application,
         "websocket": websocket_origin_validator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -7,6 +7,7 @@ PostgreSQL and Redis. Variables in the environment win over ``.env``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so it sees the views' exceptions: no free database connection is a 503.
+    "core.errors.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "gateway.urls"
@@ -117,20 +120,57 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'gateway.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    # psycopg 3's pool (Django's native support): each process, web or worker, holds at most
+    # DB_POOL_MAX_SIZE connections whatever its concurrency (under ASGI every request runs in a
+    # thread of its own, so persistent per-thread connections grew without bound). A request
+    # that waits DB_POOL_TIMEOUT seconds for a free one is a 503 (core.db_pool), not a pile-up.
+    # The pool needs CONN_MAX_AGE = 0: a connection goes back to the pool after each request.
+    DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=10)
+    DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=5.0)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(DB_POOL_MIN_SIZE, DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": DB_POOL_TIMEOUT,
+    }
+    # With the pool this is psycopg's check on checkout: a connection the server closed
+    # (restart, idle kill) is replaced, not handed out.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite: wait for a writer instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Embedded SQLite under concurrent requests: WAL lets readers go on beside the writer,
+    # IMMEDIATE takes the write lock at BEGIN (a transaction that reads then writes cannot
+    # deadlock on the lock upgrade; select_for_update() is a no-op on SQLite), and a writer
+    # waits up to `timeout` seconds for the lock instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
+# --- HTTP server (scripts/serve: gunicorn with uvicorn workers) ------------------------------
+# Largest request body of any route but the signed upload PUT (whose token names its size);
+# refused with 413 at the edge of the application (core.asgi_limits) before Django reads it.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+
 # --- Redis: Celery broker, channel layer, cache ------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Web worker processes (scripts/gunicorn.conf.py): one per core by default. Embedded mode (no
+# REDIS_URL) always runs one, since its channel layer and job runner live in one process.
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=os.cpu_count() or 1) if REDIS_URL else 1
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # One pool per process: Django's per-thread cache clients would each open one.
+            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool"},
+        }
     }
     CHANNEL_LAYERS = {
         "default": {
@@ -305,7 +345,10 @@ USE_I18N = True
 USE_TZ = True
 
 # --- security ------------------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a configured proxy's X-Forwarded-Proto is believed; without one the header is the
+# client's to forge, and the scheme is the connection's own.
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health$"]  # platform health checks probe over plain HTTP
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

@@ -17,6 +17,7 @@ from django.conf import settings as s
 print(json.dumps({
     "engine": s.DATABASES["default"]["ENGINE"],
     "conn_max_age": s.DATABASES["default"].get("CONN_MAX_AGE"),
+    "pool": s.DATABASES["default"].get("OPTIONS", {}).get("pool"),
     "db_name": s.DATABASES["default"]["NAME"],
     "debug": s.DEBUG,
     "channel_layer": s.CHANNEL_LAYERS["default"]["BACKEND"],
@@ -52,7 +53,8 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     )
 
     assert loaded["engine"] == "django.db.backends.postgresql"
-    assert loaded["conn_max_age"] == 60
+    assert loaded["conn_max_age"] == 0
+    assert loaded["pool"] == {"min_size": 2, "max_size": 10, "timeout": 5.0}
     assert loaded["channel_layer"] == "channels_redis.core.RedisChannelLayer"
     assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert loaded["broker"] == "redis://127.0.0.1:6379/0"

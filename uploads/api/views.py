@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from django.http import HttpRequest, JsonResponse
@@ -14,9 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import authenticated_user
+from core.asgi_limits import EdgeRefusal
 from core.errors import ApplicationError, error_body
 from core.pagination import PageNumberPagination
-from core.storage import InvalidUploadToken
+from core.storage import InvalidUploadToken, LocalStorage
 from uploads import selectors
 from uploads.api.serializers import (
     JobListQuerySerializer,
@@ -106,12 +108,23 @@ class JobRetryView(APIView):
 
 
 _BODY_CHUNK = 1024 * 1024
+_INVALID_UPLOAD_URL = "The upload URL is invalid or expired."
+
+
+def blob_body_limit(match: re.Match[str]) -> int:
+    """The body limit of ``PUT /api/v1/upload/blob/<token>`` for ``core.asgi_limits``: the
+    signed size. The token is checked before a byte of the body is read (403 if bad)."""
+    try:
+        return LocalStorage.read_token(match["token"]).size_bytes
+    except InvalidUploadToken as exc:
+        raise EdgeRefusal(status=403, code="invalid_token", detail=_INVALID_UPLOAD_URL) from exc
 
 
 @method_decorator(csrf_exempt, name="dispatch")
 class AssetBlobView(View):
     """The signed PUT target of embedded storage. The token in the path is the authorisation
-    (like an S3 presigned URL), so no JWT is needed; it expires after ``PRESIGN_TTL``."""
+    (like an S3 presigned URL), so no JWT is needed; it expires after ``PRESIGN_TTL``.
+    Served behind ``blob_body_limit``, so a bad token or an oversized body never gets here."""
 
     http_method_names = ["put"]
 
@@ -125,11 +138,7 @@ class AssetBlobView(View):
                 token=token, content_type=request.content_type or "", chunks=chunks()
             )
         except InvalidUploadToken:
-            body = error_body(
-                code="invalid_token",
-                detail="The upload URL is invalid or expired.",
-                status_code=403,
-            )
+            body = error_body(code="invalid_token", detail=_INVALID_UPLOAD_URL, status_code=403)
             return JsonResponse(body, status=403)
         except ApplicationError as exc:
             body = error_body(code=exc.code, detail=exc.message, status_code=exc.status_code)

@@ -156,8 +156,9 @@ def job_create(
                 idempotency_key=idempotency_key,
                 quota_period=period,
             )
-            transaction.on_commit(lambda: job_dispatch(job=job))
+            # Published before it is dispatched: a fast worker's RUNNING must not come first.
             publish_job_event_on_commit(job.pk)
+            transaction.on_commit(lambda: job_dispatch(job=job))
     except IntegrityError:
         # Two requests with the same key raced; the other one committed first.
         if not idempotency_key:
@@ -230,8 +231,8 @@ def job_retry(*, job: Job) -> Job:
         if not retried:
             raise Conflict("Only a failed job can be retried.", code="job_not_retryable")
         job.refresh_from_db()
-        transaction.on_commit(lambda: job_dispatch(job=job))
         publish_job_event_on_commit(job.pk)
+        transaction.on_commit(lambda: job_dispatch(job=job))
     return job
 
 
