@@ -7,25 +7,11 @@ import uuid
 import pytest
 
 from channels_app.models import Channel
-from podcasts.services import show_create
+from tests.factories import ShowFactory
 
 pytestmark = pytest.mark.django_db
 
 SPOTIFY_ID = "4rOoJ6Egrf8K2IrywzwOMk"
-
-
-def a_show(user, title: str = "Night Shift"):
-    return show_create(
-        user=user,
-        title=title,
-        description="Conversations at night.",
-        author="Ada",
-        owner_email="ada@example.com",
-        image_url="https://cdn.example.com/art.jpg",
-        language="en",
-        category="Society & Culture",
-        explicit=False,
-    )
 
 
 def connect(api, **body):
@@ -33,7 +19,7 @@ def connect(api, **body):
 
 
 def test_a_directory_connected_with_a_show_is_pending_with_the_feed_to_submit(api, user):
-    show = a_show(user)
+    show = ShowFactory(user=user, title="Night Shift")
 
     response = connect(api, platform="apple_music", showId=str(show.pk))
 
@@ -51,7 +37,7 @@ def test_a_directory_connected_with_a_show_is_pending_with_the_feed_to_submit(ap
 
 
 def test_recording_the_listing_id_makes_it_active_and_keeps_the_feed(api, user):
-    show = a_show(user)
+    show = ShowFactory(user=user, title="Night Shift")
     created = connect(api, platform="spotify", showId=str(show.pk)).json()
 
     response = api.patch(
@@ -69,7 +55,7 @@ def test_recording_the_listing_id_makes_it_active_and_keeps_the_feed(api, user):
 
 
 def test_a_directory_connected_with_a_show_and_its_listing_id_is_active_at_once(api, user):
-    show = a_show(user)
+    show = ShowFactory(user=user, title="Night Shift")
 
     body = connect(
         api, platform="spotify", showId=str(show.pk), providerChannelId=SPOTIFY_ID
@@ -80,7 +66,7 @@ def test_a_directory_connected_with_a_show_and_its_listing_id_is_active_at_once(
 
 
 def test_another_users_show_or_an_unknown_one_is_404_and_creates_nothing(api, other_user):
-    foreign = a_show(other_user)
+    foreign = ShowFactory(user=other_user, title="Night Shift")
 
     responses = [
         connect(api, platform="spotify", showId=str(foreign.pk)),
@@ -93,7 +79,7 @@ def test_another_users_show_or_an_unknown_one_is_404_and_creates_nothing(api, ot
 
 @pytest.mark.parametrize("platform", ["youtube", "soundcloud", "audiomack"])
 def test_a_show_on_a_platform_that_reads_no_feed_is_400(api, user, platform):
-    show = a_show(user)
+    show = ShowFactory(user=user, title="Night Shift")
 
     response = connect(api, platform=platform, showId=str(show.pk))
 
@@ -103,7 +89,7 @@ def test_a_show_on_a_platform_that_reads_no_feed_is_400(api, user, platform):
 
 
 def test_a_show_has_one_listing_per_directory(api, user):
-    show = a_show(user)
+    show = ShowFactory(user=user, title="Night Shift")
     assert connect(api, platform="deezer", showId=str(show.pk)).status_code == 201
 
     again = connect(api, platform="deezer", showId=str(show.pk))
