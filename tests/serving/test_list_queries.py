@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from accounts.services import session_start
 from billing.services import plans_seed
 from providers.platforms import Platform
-from tests.uploads.factories import ChannelFactory, JobFactory, UserFactory
+from tests.factories import ChannelFactory, JobFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from django.conf import settings
 
 from accounts.services import session_start
 from billing.services import plans_seed
+from tests.factories import UserFactory
 from tests.realtime.servers import shared_database_url
 from tests.serving.servers import started
-from tests.uploads.factories import UserFactory
 
 
 @pytest.mark.redis
