@@ -48,8 +48,12 @@ run: migrate
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" exec scripts/serve; \
 	fi
 
+# The test database is kept between runs (dj-stripe's migrations take about a minute or two);
+# `make test PYTEST_DB=--create-db` rebuilds it, as CI does.
+PYTEST_DB ?= --reuse-db
+
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_DB)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -42,6 +42,27 @@ def _instant_provider():
     return InstantProvider()
 
 
+def prepare_instant_pipeline() -> None:
+    """Plans seeded, an empty queue, the instant provider, and ``cdn.example.com`` (the assets'
+    host, never contacted) resolving to a public address. Call after ``django.setup()``."""
+    from django.conf import settings
+
+    import uploads.services.jobs
+    from billing.services import plans_seed
+    from core.redis import get_redis
+
+    plans_seed()
+    get_redis().delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    provider = _instant_provider()
+    uploads.services.jobs.get_provider = lambda platform: provider
+    real_getaddrinfo = socket.getaddrinfo
+    socket.getaddrinfo = lambda host, port, *a, **k: (
+        [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+        if host == "cdn.example.com"
+        else real_getaddrinfo(host, port, *a, **k)
+    )
+
+
 def worker(concurrency: int) -> None:
     import django
 
@@ -78,23 +99,12 @@ def main() -> None:
     import uploads.services.jobs
     from accounts.models import User
     from billing.models import Plan
-    from billing.services import plans_seed
     from channels_app.models import Channel, ChannelStatus
-    from core.redis import get_redis
     from uploads.models import Job, JobStatus
 
     if not settings.REDIS_URL:
         sys.exit("REDIS_URL must be set: this measures the Redis queue.")
-    plans_seed()
-    get_redis().delete(settings.CELERY_TASK_DEFAULT_QUEUE)
-    provider = _instant_provider()
-    uploads.services.jobs.get_provider = lambda platform: provider
-    real_getaddrinfo = socket.getaddrinfo
-    socket.getaddrinfo = lambda host, port, *a, **k: (  # the asset host is never contacted
-        [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
-        if host == "cdn.example.com"
-        else real_getaddrinfo(host, port, *a, **k)
-    )
+    prepare_instant_pipeline()
     user = User.objects.create_user(
         f"bench-{time.time_ns()}@example.com", None, plan=Plan.objects.get(code="agency")
     )

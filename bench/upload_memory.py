@@ -133,7 +133,7 @@ def main() -> None:
             "GOOGLE_OAUTH_TOKEN_URL": f"{fake.url}/token",
             "YOUTUBE_CLIENT_ID": "bench",
             "YOUTUBE_CLIENT_SECRET": "bench",
-            "ASSET_URL_ALLOWED_HOSTS": asset_host,
+            "OUTBOUND_ALLOWED_HOSTS": asset_host,
             "BENCH_ASSET_URL": f"http://{asset_host}/asset",
             "UPLOAD_CHUNK_SIZE": str(args.chunk_mib * 1024 * 1024),
             "LOG_LEVEL": "WARNING",

@@ -46,3 +46,20 @@ class PlanUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.period_start:%Y-%m}: {self.uploads}"
+
+
+class StripeEventClaim(models.Model):
+    """One row per Stripe event id whose processing committed: the claim that makes each event
+    processed once.
+
+    dj-stripe's ``Event.process`` checks for the event and then creates it; a copy delivered
+    in between runs the handlers a second time. Inserting this row first, in the transaction
+    that processes the event, makes a concurrent copy wait on the primary key and then find
+    the event done (or, if the first attempt failed and rolled back, process it itself).
+    """
+
+    event_id = models.CharField(max_length=255, primary_key=True)
+    claimed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.event_id

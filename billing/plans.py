@@ -42,3 +42,7 @@ DEFAULT_PLANS: Final[dict[str, PlanSpec]] = {
         "sort_order": 2,
     },
 }
+
+# Stripe subscription statuses in which a subscription grants its plan; any other (canceled,
+# unpaid, past_due, incomplete, paused, ...) does not.
+GRANTING_STATUSES: Final = frozenset({"active", "trialing"})

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from billing.models import Plan, PlanUsage
 from billing.plans import DEFAULT_PLANS
-from billing.selectors import plan_of
+from billing.selectors import channel_ids_usable, plan_of
 from core.errors import Forbidden
 
 if TYPE_CHECKING:
@@ -97,4 +97,17 @@ def upload_slot_release(*, user_id: UUID, period: date) -> None:
     """
     PlanUsage.objects.filter(user_id=user_id, period_start=period, uploads__gt=0).update(
         uploads=F("uploads") - 1
+    )
+
+
+def channel_upload_check(*, user: User, channel_id: UUID | None) -> None:
+    """Raise 403 ``plan_limit_reached`` when ``channel_id`` is beyond the plan's channel limit."""
+    if channel_id in channel_ids_usable(user):
+        return
+    plan = plan_of(user)
+    raise Forbidden(
+        f"Your {plan.name} plan allows uploads to {plan.channel_limit} channels and you have "
+        f"more connected: only the {plan.channel_limit} connected first take uploads. "
+        "Disconnect a channel or upgrade to upload to this one.",
+        code="plan_limit_reached",
     )

@@ -23,6 +23,7 @@ class PlanRateThrottle(WindowThrottle):
     """
 
     scope = "plan"
+    on_cache_error = "allow"  # a Redis outage must not lock users out of the API
 
     def limit_for(self, request: Request) -> tuple[Rate, str] | None:
         user = request.user

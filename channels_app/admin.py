@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from channels_app.models import Channel
+from channels_app.models import Channel, OAuthFlow
 from channels_app.services.refresh import channel_refresh
 from core.errors import ApplicationError
 
@@ -53,3 +53,24 @@ class ChannelAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"{failed} channels could not be refreshed.", messages.WARNING
             )
+
+
+@admin.register(OAuthFlow)
+class OAuthFlowAdmin(admin.ModelAdmin):
+    """Consents waiting to be finished, read-only: the held grant is never shown, and
+    deleting one here would skip its revocation (the daily purge does both)."""
+
+    list_display = ["platform", "user", "created_at", "expires_at"]
+    list_filter = ["platform"]
+    list_select_related = ["user"]
+    fields = ["id", "user", "platform", "created_at", "expires_at"]
+    readonly_fields = ["id", "user", "platform", "created_at", "expires_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OAuthFlow | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OAuthFlow | None = None) -> bool:
+        return False

@@ -99,3 +99,31 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} consent for {self.user_id}"
+
+
+class OAuthFlow(models.Model):
+    """A consent the platform approved, held until the account that started it finishes it.
+
+    The callback only knows which account *started* the consent, not who approved it, so it
+    connects nothing: it keeps the exchanged result here for at most ``OAUTH_STATE_TTL`` and
+    the frontend finishes it under its own bearer token. The flow id handed to the frontend
+    is random; only its SHA-256 is stored. The account read from the platform and its grant
+    are one AES-256-GCM value bound to this row (nothing usable in clear). A flow is finished
+    or destroyed once; an expired one is purged with its grant revoked.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth_flows"
+    )
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    flow_hash = models.CharField(max_length=64, unique=True)
+    account_encrypted = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="oauthflow_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} consent waiting for {self.user_id}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from channels_app.errors import ProviderUnavailable
 from channels_app.models import Channel
 from channels_app.selectors import channels_stale
-from channels_app.services import oauth
+from channels_app.services import oauth, oauth_flows
 from channels_app.services.refresh import channel_refresh
 from core.tasks import enqueue
 
@@ -57,5 +57,6 @@ def channels_refresh_stale() -> int:
 
 @shared_task
 def oauth_states_purge() -> int:
-    """Daily (beat): forget authorization requests that expired."""
-    return oauth.oauth_states_purge()
+    """Daily (beat): forget authorization requests and held consents that expired (the held
+    grants revoked, best effort); returns how many rows went."""
+    return oauth.oauth_states_purge() + oauth_flows.oauth_flows_purge()

@@ -10,7 +10,15 @@ from django.conf import settings
 
 @cache
 def get_redis() -> redis.Redis | None:
-    """A pooled client for ``REDIS_URL``, or ``None`` in embedded mode."""
+    """A pooled client for ``REDIS_URL``, or ``None`` in embedded mode.
+
+    Its timeouts (``REDIS_CONNECT_TIMEOUT``, ``REDIS_SOCKET_TIMEOUT``) keep ``/health`` quick
+    when Redis is unreachable.
+    """
     if not settings.REDIS_URL:
         return None
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    return redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+    )

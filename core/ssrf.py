@@ -9,9 +9,9 @@ Numeric spellings (``0x7f000001``, ``2130706433``, ``127.1``) are resolved by th
 the address they denote, and IPv6 forms that embed an IPv4 address (``::ffff:127.0.0.1``,
 6to4, NAT64) are judged by the embedded address.
 
-``ASSET_URL_ALLOWED_HOSTS`` lists ``host:port`` pairs exempt from the scheme and address
-checks. It exists for tests, whose fake asset servers listen on 127.0.0.1; it is empty by
-default and must stay empty in production.
+``OUTBOUND_ALLOWED_HOSTS`` lists ``host:port`` pairs exempt from the scheme and address
+checks. It exists for tests, whose fake asset servers and webhook receivers listen on
+127.0.0.1; it is empty by default and must stay empty in production.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
 
 
 def _is_test_allowance(host: str, port: int) -> bool:
-    return f"{host}:{port}" in settings.ASSET_URL_ALLOWED_HOSTS
+    return f"{host}:{port}" in settings.OUTBOUND_ALLOWED_HOSTS
 
 
 def resolve_target(url: str) -> FetchTarget:

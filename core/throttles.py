@@ -22,15 +22,18 @@ import hashlib
 import ipaddress
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
+from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
+from core.cache_outage import cache_outage, local_counts
 from gateway.env import Rate
 
 if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
@@ -40,45 +43,70 @@ if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
 
 _KEY_PREFIX = "ratelimit"
 
+OnCacheError = Literal["allow", "local"]
+
 
 @dataclass(frozen=True)
 class Hit:
-    """The outcome of :meth:`SlidingWindow.hit`; ``key`` is the bucket that was counted."""
+    """The outcome of :meth:`SlidingWindow.hit`; ``key`` is the bucket that was counted in
+    ``store`` (``None``: nothing was counted)."""
 
     allowed: bool
     wait: float
     key: str
+    store: BaseCache | None = field(default=None, repr=False)
 
 
 class SlidingWindow:
-    """At most ``rate.limit`` hits per identity in any ``rate.period`` seconds."""
+    """At most ``rate.limit`` hits per identity in any ``rate.period`` seconds.
 
-    def __init__(self, scope: str, rate: Rate):
+    ``on_cache_error`` says what happens while the shared cache is unreachable (see
+    :mod:`core.cache_outage`): ``"allow"`` lets hits through uncounted, ``"local"`` counts them
+    in this process.
+    """
+
+    def __init__(self, scope: str, rate: Rate, *, on_cache_error: OnCacheError = "local"):
         self.scope = scope
         self.rate = rate
+        self.on_cache_error = on_cache_error
 
     def hit(self, ident: str, *, now: float | None = None) -> Hit:
         """Count one hit, or refuse it (uncounted) with the seconds to wait."""
         now = time.time() if now is None else now
+        if not cache_outage.skip_cache():
+            try:
+                hit = self._count(cache, ident, now)
+            except RedisError as exc:
+                cache_outage.failed(exc)
+            else:
+                cache_outage.answered()
+                return hit
+        cache_outage.fell_back(self.scope, self.on_cache_error)
+        if self.on_cache_error == "allow":
+            return Hit(allowed=True, wait=0, key="")
+        return self._count(local_counts, ident, now)
+
+    def _count(self, store: BaseCache, ident: str, now: float) -> Hit:
         period, limit = self.rate.period, self.rate.limit
         window, offset = divmod(now, period)
         key = self._key(ident, int(window))
         # The bucket outlives its window by one period: it is the next window's "previous".
-        cache.add(key, 0, timeout=2 * period + 1)
-        current = cache.incr(key)
-        previous = cache.get(self._key(ident, int(window) - 1), 0)
+        store.add(key, 0, timeout=2 * period + 1)
+        current = store.incr(key)
+        previous = store.get(self._key(ident, int(window) - 1), 0)
         if previous * (1 - offset / period) + current <= limit:
-            return Hit(allowed=True, wait=0, key=key)
-        cache.decr(key)  # refused hits are not counted
+            return Hit(allowed=True, wait=0, key=key, store=store)
+        store.decr(key)  # refused hits are not counted
         return Hit(allowed=False, wait=self._wait(previous, current - 1, offset), key=key)
 
     def undo(self, hit: Hit) -> None:
         """Take back a counted hit (e.g. a login attempt that turned out to succeed)."""
-        if not hit.allowed:
+        if not hit.allowed or hit.store is None:
             return
         # ValueError: the bucket has expired meanwhile, nothing is left to take back.
-        with contextlib.suppress(ValueError):
-            cache.decr(hit.key)
+        # RedisError: the cache went away; the bucket expires with its window.
+        with contextlib.suppress(ValueError, RedisError):
+            hit.store.decr(hit.key)
 
     def _wait(self, previous: int, current: int, offset: float) -> float:
         """Seconds until one more hit fits: the previous bucket's weight decays linearly."""
@@ -125,6 +153,7 @@ class WindowThrottle(BaseThrottle):
     """A DRF throttle backed by :class:`SlidingWindow`."""
 
     scope: str
+    on_cache_error: OnCacheError = "local"
 
     def __init__(self) -> None:
         self._wait: float | None = None
@@ -138,7 +167,7 @@ class WindowThrottle(BaseThrottle):
         if limit is None:
             return True
         rate, ident = limit
-        hit = SlidingWindow(self.scope, rate).hit(ident)
+        hit = SlidingWindow(self.scope, rate, on_cache_error=self.on_cache_error).hit(ident)
         self._wait = hit.wait
         return hit.allowed
 

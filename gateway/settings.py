@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
 from gateway.env import derive_key, fail_configuration, parse_duration, parse_rate
 
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "uploads",
     "metrics",
     "providers",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +164,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Web worker processes (scripts/gunicorn.conf.py): one per core by default. Embedded mode (no
 # REDIS_URL) always runs one, since its channel layer and job runner live in one process.
 WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=os.cpu_count() or 1) if REDIS_URL else 1
+# Every Redis client gives up after these many seconds, so an unreachable Redis degrades a
+# request (rate limits fall back, the job waits for the dispatcher) instead of hanging it.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+_REDIS_TIMEOUTS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 
 if REDIS_URL:
     CACHES = {
@@ -169,7 +179,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             # One pool per process: Django's per-thread cache clients would each open one.
-            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool"},
+            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool", **_REDIS_TIMEOUTS},
         }
     }
     CHANNEL_LAYERS = {
@@ -178,7 +188,15 @@ if REDIS_URL:
             # capacity: messages waiting per channel. A web process's sockets share one inbox
             # key in Redis, so the default of 100 drops events during a burst to many sockets.
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        **_REDIS_TIMEOUTS,
+                        # Receiving blocks on BZPOPMIN for 5 s (channels_redis' brpop_timeout):
+                        # a shorter read timeout would break every idle socket's receive loop.
+                        "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 10.0),
+                    }
+                ],
                 "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=10000),
             },
         }
@@ -187,10 +205,22 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Celery: with Redis a worker runs the tasks; embedded mode runs them in-process.
+# Celery: with Redis a worker runs the tasks; embedded mode runs them in-process (core.tasks).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {**_REDIS_TIMEOUTS}
+# A request that sends a task (upload accepted, forgot-password) tries the broker twice at most
+# (the second attempt reconnects a pooled connection that Redis closed), then gives up: the
+# job row is the record of truth and the dispatcher sends it once Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+# Results live in PostgreSQL (django-celery-results), so no result client talks to Redis.
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -479,9 +509,10 @@ UPLOAD_DISPATCH_INTERVAL = parse_duration(env.str("UPLOAD_DISPATCH_INTERVAL", de
 # Embedded mode (no REDIS_URL): run due jobs in a thread of the web server process.
 UPLOAD_EMBEDDED_RUNNER = env.bool("UPLOAD_EMBEDDED_RUNNER", default=True)
 ASSET_FETCH_TIMEOUT = env.float("ASSET_FETCH_TIMEOUT", default=30.0)
-# TEST ONLY: "host:port" pairs exempt from the https and address checks of assetUrl (local
-# fakes on 127.0.0.1). Empty in every real deployment; never add a public name here.
-ASSET_URL_ALLOWED_HOSTS = env.list("ASSET_URL_ALLOWED_HOSTS", default=[])
+# TEST ONLY: "host:port" pairs exempt from the https and address checks of assetUrl and of
+# webhook URLs (local fakes on 127.0.0.1). Empty in every real deployment; never add a public
+# name here.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 # Storage of presigned uploads: local files under var/media, or s3://bucket?endpoint_url=...
 STORAGE_URL = env.str("STORAGE_URL", default="")
 PRESIGN_TTL = parse_duration(env.str("PRESIGN_TTL", default="15m"))
@@ -490,6 +521,49 @@ CELERY_BEAT_SCHEDULE["uploads-dispatch-due"] = {
     "task": "uploads.tasks.dispatch_due_jobs",
     "schedule": UPLOAD_DISPATCH_INTERVAL.total_seconds(),
 }
+
+# --- webhooks: signed job events to the creators' endpoints ------------------------------------
+# Seconds one delivery attempt may take (connect and answer).
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Exponential back-off between attempts: base doubling per attempt, capped, with jitter.
+WEBHOOK_RETRY_BASE_DELAY = env.float("WEBHOOK_RETRY_BASE_DELAY", default=30.0)
+WEBHOOK_RETRY_MAX_DELAY = env.float("WEBHOOK_RETRY_MAX_DELAY", default=6 * 3600.0)
+# How long a delivery is retried, and an endpoint may fail, before it is given up / disabled.
+WEBHOOK_RETRY_WINDOW = parse_duration(env.str("WEBHOOK_RETRY_WINDOW", default="24h"))
+# How often due retries are looked for (the beat task, or the embedded sender without Redis).
+WEBHOOK_DISPATCH_INTERVAL = parse_duration(env.str("WEBHOOK_DISPATCH_INTERVAL", default="15s"))
+# Deliveries have a queue of their own, so a burst of them never waits ahead of uploads in one
+# FIFO list: a worker started without -Q takes from both queues in turn, and
+# `celery -A gateway worker -Q webhooks` gives them workers of their own.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, "webhooks")
+]
+CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
+CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {
+    "task": "webhooks.tasks.deliveries_dispatch_due",
+    "schedule": WEBHOOK_DISPATCH_INTERVAL.total_seconds(),
+}
+
+# --- billing: Stripe through dj-stripe ------------------------------------------------------
+INSTALLED_APPS += ["djstripe"]
+# Unset STRIPE_SECRET_KEY: checkout and portal answer 503 billing_not_configured.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+# Signing secret of the endpoint that posts to /webhook/stripe ("whsec_...").
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Stripe price ids of the paid plans: a subscription to one of them puts the user on that plan.
+STRIPE_PRICE_PRO = env.str("STRIPE_PRICE_PRO", default="")
+STRIPE_PRICE_AGENCY = env.str("STRIPE_PRICE_AGENCY", default="")
+# Root of the Stripe API; tests point it at a local fake.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+# Seconds for one Stripe API call.
+STRIPE_HTTP_TIMEOUT = env.int("STRIPE_HTTP_TIMEOUT", default=20)
+# dj-stripe reads STRIPE_SECRET_KEY for both modes; the mode follows the key.
+STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_USE_NATIVE_JSONFIELD = True
+# Our users pay; dj-stripe links a Customer to one through Customer.subscriber.
+DJSTRIPE_SUBSCRIBER_MODEL = AUTH_USER_MODEL
 
 # --- podcasts: hosted show feeds and their media ------------------------------------------------
 INSTALLED_APPS += ["podcasts"]

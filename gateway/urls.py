@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from billing.api.views import StripeWebhookView
 from channels_app.api.views import OAuthCallbackView
 from core.views import HealthView
 
@@ -12,6 +13,10 @@ urlpatterns = [
     path("auth/", include("accounts.api.urls")),
     path("api/v1/", include("channels_app.api.urls")),
     path("api/v1/", include("uploads.api.urls")),
+    path("api/v1/", include("webhooks.api.urls")),
+    path("api/v1/", include("billing.api.urls")),
+    path("api/v1/", include("metrics.api.urls")),
+    path("webhook/stripe", StripeWebhookView.as_view(), name="stripe-webhook"),
     path("api/v1/", include("podcasts.api.urls")),
     path("feeds/", include("podcasts.api.feed_urls")),
     path("oauth2/callback/<str:platform>", OAuthCallbackView.as_view(), name="oauth-callback"),

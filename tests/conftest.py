@@ -16,7 +16,10 @@ from accounts.models import User
 from billing.models import Plan
 from billing.services import plans_seed
 from channels_app.models import Channel
+from core import tasks as core_tasks
+from core.cache_outage import cache_outage, local_counts
 from core.redis import get_redis
+from core.tasks import background
 from gateway.celery import app as celery_app
 from tests.factories import ChannelFactory, UserFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
@@ -39,6 +42,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _isolated_cache() -> None:
     """Throttle counters and cached values never leak from one test into another."""
     cache.clear()
+    local_counts.clear()
+    cache_outage.answered()
+
+
+@pytest.fixture(autouse=True)
+def _background_tasks_finish() -> Iterator[None]:
+    """Tasks a test queued in embedded mode run before its database goes away."""
+    yield
+    background.close()
 
 
 @pytest.fixture(autouse=True)
@@ -59,9 +71,16 @@ pytest_plugins = [
 ]
 
 
+class _InlineBackground:
+    """Stands in for ``core.tasks.background``: ``.delay()``, eager, inside the caller."""
+
+    submit = staticmethod(core_tasks.celery_send)
+
+
 @pytest.fixture
-def celery_eager() -> Iterator[None]:
-    """Run ``.delay()`` in-process even when a Redis broker is configured."""
+def celery_eager(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run ``.delay()`` and ``core.tasks.enqueue`` in-process, with or without Redis."""
+    monkeypatch.setattr(core_tasks, "background", _InlineBackground())
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     try:
@@ -133,7 +152,7 @@ def _asset(tmp_path: Path, settings, size: int) -> Iterator[Asset]:
     path = tmp_path / "asset.mp4"
     sha = write_random_file(path, size)
     with AssetServer(path) as server:
-        settings.ASSET_URL_ALLOWED_HOSTS = [server.host]
+        settings.OUTBOUND_ALLOWED_HOSTS = [server.host]
         yield Asset(path=path, size=size, sha256=sha, server=server)
 
 
@@ -157,3 +176,7 @@ def events(monkeypatch) -> list[tuple[str, int]]:
         "uploads.events.publish_job_event", lambda job: seen.append((job.status, job.progress))
     )
     return seen
+
+
+# The local fake Stripe API (billing).
+pytest_plugins.append("tests.fakes.stripe_api")

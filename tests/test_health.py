@@ -1,4 +1,4 @@
-"""GET /health as API.md describes it: 200 when healthy, 503 naming the failing part."""
+"""GET /health as docs/api.md describes it: 200 when healthy, 503 naming the failing part."""
 
 import httpx
 import pytest

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 
-import certifi
 import urllib3
 from django.conf import settings
 
+from core.pinned_http import host_header, pinned_pool
 from core.ssrf import FetchTarget, UnsafeAssetUrl, resolve_target
 from core.storage import LocalStorage, S3Storage, get_storage
 from providers.errors import PermanentProviderError, TransientProviderError
@@ -108,11 +108,11 @@ class RemoteAsset(io.RawIOBase):
         url = self._url
         for _hop in range(MAX_REDIRECTS + 1):
             target = self._target(url)
-            headers = {"Host": _host_header(target), "Accept-Encoding": "identity"}
+            headers = {"Host": host_header(target), "Accept-Encoding": "identity"}
             if start or self._ranges:
                 headers["Range"] = f"bytes={start}-"
             try:
-                response = _pool(target).urlopen(
+                response = pinned_pool(target).urlopen(
                     "GET",
                     target.path,
                     headers=headers,
@@ -173,11 +173,6 @@ def _int_or_zero(value: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def _host_header(target: FetchTarget) -> str:
-    default = 443 if target.scheme == "https" else 80
-    return target.host if target.port == default else f"{target.host}:{target.port}"
-
-
 def _trusted_target(url: str) -> FetchTarget:
     """Our own object store (``STORAGE_URL``, set by the operator): connect by name, unchecked."""
     parts = urlsplit(url)
@@ -186,20 +181,6 @@ def _trusted_target(url: str) -> FetchTarget:
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     host = parts.hostname or ""
     return FetchTarget(scheme=scheme, host=host, port=port, address=host, path=path)
-
-
-def _pool(target: FetchTarget) -> urllib3.HTTPConnectionPool:
-    if target.scheme == "https":
-        return urllib3.HTTPSConnectionPool(
-            target.address,
-            target.port,
-            server_hostname=target.host,
-            assert_hostname=target.host,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=certifi.where(),
-            maxsize=1,
-        )
-    return urllib3.HTTPConnectionPool(target.address, target.port, maxsize=1)
 
 
 @contextmanager

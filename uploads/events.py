@@ -35,6 +35,7 @@ from djangorestframework_camel_case.util import camelize
 from redis.exceptions import RedisError
 
 from uploads.models import Job, JobStatus
+from webhooks.services import deliveries_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +83,10 @@ def publish_job_event(job: Job) -> None:
     if event is None:
         return
     group = job_group(job.user_id)
+    user_id = job.user_id
     # robust: a failure to notify must never turn a committed job change into an error.
     transaction.on_commit(lambda: _deliver(group, event), robust=True)
+    transaction.on_commit(lambda: deliveries_enqueue(user_id=user_id, event=event), robust=True)
 
 
 def publish_job_event_on_commit(job_id: UUID) -> None:

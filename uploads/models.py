@@ -66,6 +66,8 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="job_user_recent"),
             models.Index(fields=["user", "updated_at"], name="job_user_updated"),
+            # The metrics overview counts a user's jobs by status from this index alone.
+            models.Index(fields=["user", "status"], name="job_user_status"),
             models.Index(fields=["status", "scheduled_at"], name="job_due"),
             models.Index(fields=["status", "run_after"], name="job_runnable"),
             models.Index(fields=["status", "updated_at"], name="job_stale"),

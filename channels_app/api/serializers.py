@@ -57,6 +57,12 @@ class OAuthStartSerializer(serializers.Serializer):
     state = serializers.CharField()
 
 
+class ConnectCompleteInputSerializer(serializers.Serializer):
+    flow = serializers.CharField(
+        max_length=200, help_text="The `oauthFlow` of the callback's redirect."
+    )
+
+
 class ChannelUpdateInputSerializer(serializers.Serializer):
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     provider_channel_id = serializers.CharField(required=False, allow_blank=True, max_length=500)

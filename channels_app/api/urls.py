@@ -6,6 +6,11 @@ urlpatterns = [
     path("platforms", views.PlatformListView.as_view(), name="platform-list"),
     path("channels", views.ChannelListView.as_view(), name="channel-list"),
     path("channels/connect", views.ChannelConnectView.as_view(), name="channel-connect"),
+    path(
+        "channels/connect/complete",
+        views.ChannelConnectCompleteView.as_view(),
+        name="channel-connect-complete",
+    ),
     path("channels/refresh-all", views.ChannelRefreshAllView.as_view(), name="channel-refresh-all"),
     path("channels/<uuid:channel_id>", views.ChannelDetailView.as_view(), name="channel-detail"),
     path(

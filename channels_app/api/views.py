@@ -19,6 +19,7 @@ from channels_app import selectors
 from channels_app.api.serializers import (
     ChannelSerializer,
     ChannelUpdateInputSerializer,
+    ConnectCompleteInputSerializer,
     ConnectInputSerializer,
     OAuthStartSerializer,
     PlatformSerializer,
@@ -26,7 +27,8 @@ from channels_app.api.serializers import (
 )
 from channels_app.services.connect import channel_connect, channel_update
 from channels_app.services.disconnect import channel_disconnect
-from channels_app.services.oauth import OAuthCallbackError, OAuthStart, channel_oauth_complete
+from channels_app.services.oauth import OAuthCallbackError, OAuthStart, channel_oauth_callback
+from channels_app.services.oauth_flows import oauth_flow_finish
 from channels_app.services.refresh import channel_refresh
 from channels_app.services.refresh_queue import channels_refresh_all
 from core.openapi import ErrorResponseSerializer
@@ -86,6 +88,34 @@ class ChannelConnectView(APIView):
         return Response(ChannelSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
+class ChannelConnectCompleteView(APIView):
+    @extend_schema(
+        request=ConnectCompleteInputSerializer,
+        responses={
+            201: ChannelSerializer,
+            403: _errors[403],
+            404: OpenApiResponse(
+                ErrorResponseSerializer,
+                "not_found: unknown, used or expired flow, or a flow another account started "
+                "(that flow is then destroyed and its grant revoked at the platform).",
+            ),
+            409: _errors[409],
+        },
+        description=(
+            "Finishes an OAuth connect: `flow` is the `oauthFlow` of the callback's redirect. "
+            "Only the account that started the connect can finish it, once, before "
+            "`OAUTH_STATE_TTL` runs out. The plan's channel limit (403, the flow stays usable) "
+            "and `already_connected` (409) are checked here."
+        ),
+        tags=["channels"],
+    )
+    def post(self, request: Request) -> Response:
+        data = ConnectCompleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = oauth_flow_finish(user=authenticated_user(request), **data.validated_data)
+        return Response(ChannelSerializer(channel).data, status=status.HTTP_201_CREATED)
+
+
 class ChannelDetailView(APIView):
     @extend_schema(
         request=ChannelUpdateInputSerializer,
@@ -127,7 +157,11 @@ class ChannelRefreshAllView(APIView):
 
 
 class OAuthCallbackView(APIView):
-    """Where the platform sends the browser back after consent; answers with a redirect."""
+    """Where the platform sends the browser back after consent; answers with a redirect.
+
+    The browser may belong to someone other than the account that started the consent, so
+    the result is only held; see ``channels_app.services.oauth_flows``.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -146,16 +180,19 @@ class OAuthCallbackView(APIView):
         ],
         responses={
             302: OpenApiResponse(
-                description="To `{FRONTEND_BASE_URL}/channels?connected={channelId}`, "
-                "or `?error={code}` (invalid_state, missing_code, invalid_grant, "
-                "plan_limit_reached, already_connected, provider_unavailable, ...)."
+                description="To `{FRONTEND_BASE_URL}/channels?oauthFlow={flowId}&platform="
+                "{platform}`: nothing is connected yet; the frontend finishes with `POST "
+                "/api/v1/channels/connect/complete {flow}` under its own token. Or to "
+                "`?error={code}` (invalid_state, missing_code, access_denied, invalid_grant, "
+                "no_channel, scope_not_granted, no_refresh_token, provider_unavailable, ...). "
+                "The code and the grant never reach the frontend."
             )
         },
         tags=["channels"],
     )
     def get(self, request: Request, platform: str) -> HttpResponseRedirect:
         try:
-            channel = channel_oauth_complete(
+            flow = channel_oauth_callback(
                 platform=platform,
                 state=request.query_params.get("state", ""),
                 code=request.query_params.get("code", ""),
@@ -165,5 +202,5 @@ class OAuthCallbackView(APIView):
             logger.info("oauth callback for %s failed: %s", platform, exc.code)
             query = {"error": exc.code}
         else:
-            query = {"connected": str(channel.pk)}
+            query = {"oauthFlow": flow, "platform": platform}
         return HttpResponseRedirect(f"{settings.FRONTEND_BASE_URL}/channels?{urlencode(query)}")

@@ -7,7 +7,7 @@ import logging
 from django.db import transaction
 
 from channels_app.models import Channel
-from channels_app.services.grants import channel_grant_decrypt
+from channels_app.services.grants import channel_grant_decrypt, grant_revoke
 from channels_app.signals import channel_disconnecting
 from core import crypto
 from providers.base import OAuthProvider
@@ -35,8 +35,9 @@ def channel_disconnect(*, channel: Channel) -> None:
         except crypto.DecryptionError:
             logger.error("channel %s: stored grant does not decrypt; not revoked", channel.pk)
         else:
-            if provider.is_configured() and not provider.revoke(refresh_token=refresh_token):
-                logger.warning("channel %s: grant not revoked at %s", channel.pk, provider.name)
+            grant_revoke(
+                provider=provider, refresh_token=refresh_token, subject=f"channel {channel.pk}"
+            )
     with transaction.atomic():
         channel_disconnecting.send(sender=Channel, channel_id=channel.pk)
         Channel.objects.filter(pk=channel.pk).delete()

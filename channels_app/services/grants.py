@@ -1,7 +1,7 @@
 """Stored OAuth grants: a refresh token is only ever stored encrypted, bound to its channel id.
 
-Decrypting, replacing a rotated token, re-encrypting after a key rotation, and marking a
-channel whose grant the platform refused.
+Decrypting, replacing a rotated token, re-encrypting after a key rotation, marking a channel
+whose grant the platform refused, and revoking a grant at its platform.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from channels_app.models import Channel, ChannelStatus
 from core import crypto
+from providers.base import OAuthProvider
 from providers.errors import GrantRevokedError
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,18 @@ def channel_mark_needs_reauth(*, channel: Channel) -> None:
     Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_REAUTH, updated_at=now)
     channel.status = ChannelStatus.NEEDS_REAUTH
     channel.updated_at = now
+
+
+def grant_revoke(*, provider: OAuthProvider, refresh_token: str, subject: str) -> None:
+    """Revoke a grant at its platform, best effort: never raises.
+
+    Nothing is sent to a platform without a revocation endpoint or without a configured
+    client; a refusal or silence is logged (``subject`` names the record, never the token).
+    """
+    if not provider.supports_revocation or not provider.is_configured():
+        return
+    if not provider.revoke(refresh_token=refresh_token):
+        logger.warning("%s: grant not revoked at %s", subject, provider.name)
 
 
 # --- key rotation ----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The OAuth flow with PKCE: start (signed single-use state, server-side verifier), callback
-(claim the state, exchange the code, store the grant), and forgetting expired states.
+(claim the state, exchange the code, hold the result for the starter to finish, see
+``oauth_flows``), and forgetting expired states.
 
 The plan's channel limit is checked at the start for an early answer and again, under the
-user's row lock, when the grant is stored.
+user's row lock, when the flow is finished.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from accounts.models import User
 from channels_app.errors import provider_not_configured
 from channels_app.models import Channel, ChannelStatus, OAuthState
 from channels_app.services.limits import channel_limit_ensure_room, user_lock
+from channels_app.services.oauth_flows import oauth_flow_hold
 from core import crypto
-from core.errors import ApplicationError, Conflict
-from providers.base import AccountSnapshot, OAuthProvider
+from providers.base import OAuthProvider
 from providers.errors import ProviderError, TransientProviderError
 from providers.oauth import new_code_verifier
 from providers.registry import get_provider
@@ -64,7 +65,7 @@ def _may_reauthorize(user: User, provider: OAuthProvider) -> bool:
 def channel_oauth_start(*, user: User, provider: OAuthProvider) -> OAuthStart:
     """Open an authorization request: a signed single-use state and a server-side verifier.
 
-    The plan limit is checked here for an early answer and again, under lock, at the callback.
+    The plan limit is checked here for an early answer and again, under lock, at the finish.
     """
     if not provider.is_configured():
         raise provider_not_configured(provider)
@@ -117,48 +118,14 @@ def _oauth_state_consume(*, platform: str, state: str) -> OAuthState:
     return pending.select_related("user").get()
 
 
-def _store_grant(*, user: User, provider: OAuthProvider, account: AccountSnapshot) -> Channel:
-    """Create the channel for a fresh grant, or re-authorise the user's channel that lost it."""
-    if not account.refresh_token:
-        raise OAuthCallbackError("no_refresh_token")
-    with transaction.atomic():
-        locked_user = user_lock(user)
-        channel = (
-            Channel.objects.select_for_update()
-            .filter(
-                user=locked_user,
-                platform=provider.platform,
-                provider_channel_id=account.provider_channel_id,
-            )
-            .first()
-        )
-        if channel is None:
-            channel_limit_ensure_room(locked_user)
-            channel = Channel(
-                user=locked_user,
-                platform=provider.platform,
-                provider_channel_id=account.provider_channel_id,
-            )
-        elif channel.status in (ChannelStatus.ACTIVE, ChannelStatus.PENDING):
-            raise Conflict(
-                f"This {provider.name} account is already connected.", code="already_connected"
-            )
-        channel.refresh_token_encrypted = crypto.encrypt(
-            account.refresh_token, associated_data=str(channel.id)
-        )
-        channel.display_name = account.display_name[:200]
-        channel.meta = account.meta
-        channel.status = ChannelStatus.ACTIVE
-        channel.last_refreshed_at = timezone.now()
-        channel.save()
-        return channel
+def channel_oauth_callback(*, platform: str, state: str, code: str, error: str = "") -> str:
+    """Take the platform's redirect: claim the state, exchange the code, hold the result.
 
-
-def channel_oauth_complete(*, platform: str, state: str, code: str, error: str = "") -> Channel:
-    """Finish an authorization request from the platform's redirect.
-
-    Raises :class:`OAuthCallbackError` for every failure; nothing is created then. The state
-    is spent even when a later step fails: a consent is good for one attempt.
+    Connects nothing (the browser that comes back is not trusted to say whose account it is):
+    returns the id of the held flow, which the starting account finishes with
+    :func:`~channels_app.services.oauth_flows.oauth_flow_finish`. Raises
+    :class:`OAuthCallbackError` for every failure; nothing is held then. The state is spent
+    even when a later step fails: a consent is good for one attempt.
     """
     try:
         provider = get_provider(platform)
@@ -185,10 +152,9 @@ def channel_oauth_complete(*, platform: str, state: str, code: str, error: str =
         raise OAuthCallbackError("provider_unavailable") from exc
     except ProviderError as exc:
         raise OAuthCallbackError(exc.code) from exc
-    try:
-        return _store_grant(user=pending.user, provider=provider, account=account)
-    except ApplicationError as exc:
-        raise OAuthCallbackError(exc.code) from exc
+    if not account.refresh_token:
+        raise OAuthCallbackError("no_refresh_token")
+    return oauth_flow_hold(user=pending.user, provider=provider, account=account)
 
 
 def oauth_states_purge() -> int:

@@ -249,9 +249,18 @@ def test_openapi_schema_describes_the_channel_endpoints_and_the_callback(api_cli
         "/api/v1/platforms",
         "/api/v1/channels",
         "/api/v1/channels/connect",
+        "/api/v1/channels/connect/complete",
         "/api/v1/channels/refresh-all",
         "/api/v1/channels/{channel_id}",
         "/api/v1/channels/{channel_id}/refresh",
         "/oauth2/callback/{platform}",
     ]:
         assert path in paths, path
+    complete = paths["/api/v1/channels/connect/complete"]["post"]
+    assert {"201", "400", "401", "403", "404", "409"} <= set(complete["responses"])
+    assert "revoked" in complete["responses"]["404"]["description"]
+    assert complete["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ConnectCompleteInputRequest"
+    )
+    callback = paths["/oauth2/callback/{platform}"]["get"]["responses"]["302"]["description"]
+    assert "oauthFlow={flowId}&platform={platform}" in callback

@@ -1,4 +1,5 @@
-"""Races that only a real database shows: two connects at the plan limit, one state twice."""
+"""Races that only a real database shows: two connects at the plan limit, one state twice, one
+held consent finished twice."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ import pytest
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from billing.services import plans_seed
-from channels_app.models import Channel
+from channels_app.models import Channel, OAuthFlow
 from channels_app.services import limits
 from channels_app.services.connect import channel_connect_manual
 from core.errors import Forbidden
 from providers.registry import get_provider
 from tests.factories import ManualChannelFactory, UserFactory
 from tests.providers.youtube.fake_google import youtube_channel
-from tests.support.oauth_flows import follow_to_gateway, frontend_query, start_oauth
+from tests.support.oauth_flows import finish_oauth, follow_to_gateway, frontend_query, start_oauth
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -50,12 +52,9 @@ def run_together(*calls: Callable[[], object]) -> list[object]:
     return results
 
 
-def test_two_concurrent_connects_at_the_limit_one_wins(monkeypatch):
-    # Given a free user with one channel left before the limit of two
-    plans_seed()
-    user = UserFactory(plan=None)
-    ManualChannelFactory(user=user)
-    # and a slow limit lookup, so both requests would have counted before either inserts
+@pytest.fixture
+def slow_limit_lookup(monkeypatch) -> None:
+    """A slow plan-limit lookup, so racing requests would all have counted before any inserts."""
     real_limit = limits.channel_limit_for
 
     def slow_limit(locked_user):
@@ -63,6 +62,25 @@ def test_two_concurrent_connects_at_the_limit_one_wins(monkeypatch):
         return real_limit(locked_user)
 
     monkeypatch.setattr(limits, "channel_limit_for", slow_limit)
+
+
+def creator_with_consent(fake_google) -> tuple[User, APIClient, str]:
+    """A free user, their API client, and the redirect of a consent they started."""
+    plans_seed()
+    user = UserFactory(plan=None)
+    fake_google.add_account("creator@gmail.com", youtube_channel())
+    client = APIClient()
+    client.force_authenticate(user)
+    start = start_oauth(client)
+    redirect = fake_google.consent(start["authorizationUrl"], account="creator@gmail.com")
+    return user, client, redirect
+
+
+def test_two_concurrent_connects_at_the_limit_one_wins(slow_limit_lookup):
+    # Given a free user with one channel left before the limit of two (and a slow lookup)
+    plans_seed()
+    user = UserFactory(plan=None)
+    ManualChannelFactory(user=user)
     provider = get_provider("apple_music")
 
     def connect() -> object:
@@ -82,13 +100,7 @@ def test_two_concurrent_connects_at_the_limit_one_wins(monkeypatch):
 
 def test_one_consent_redirect_delivered_twice_at_once_connects_once(fake_google):
     # Given a user's consent redirect (state + code)
-    plans_seed()
-    user = UserFactory(plan=None)
-    fake_google.add_account("creator@gmail.com", youtube_channel())
-    client = APIClient()
-    client.force_authenticate(user)
-    start = start_oauth(client)
-    redirect = fake_google.consent(start["authorizationUrl"], account="creator@gmail.com")
+    user, _, redirect = creator_with_consent(fake_google)
 
     # When the browser delivers it twice concurrently
     results = run_together(
@@ -96,8 +108,26 @@ def test_one_consent_redirect_delivered_twice_at_once_connects_once(fake_google)
         lambda: frontend_query(follow_to_gateway(APIClient(), redirect)),
     )
 
-    # Then the state is claimed once: one channel, one invalid_state, one code exchange
-    assert sorted(next(iter(r)) for r in results) == ["connected", "error"], results
+    # Then the state is claimed once: one held flow, one invalid_state, one code exchange
+    assert sorted(next(iter(r)) for r in results) == ["error", "oauthFlow"], results
     assert {"error": "invalid_state"} in results
-    assert Channel.objects.filter(user=user).count() == 1
+    assert OAuthFlow.objects.filter(user=user).count() == 1
     assert len(fake_google.requests_to("/token")) == 1
+
+
+def test_one_held_consent_finished_twice_at_once_connects_once(fake_google, slow_limit_lookup):
+    # Given a user's consent held by the callback (and a slow limit lookup)
+    user, client, redirect = creator_with_consent(fake_google)
+    callback = follow_to_gateway(client, redirect)
+
+    # When the frontend finishes it twice concurrently (two tabs)
+    results = run_together(
+        lambda: finish_oauth(client, callback).status_code,
+        lambda: finish_oauth(client, callback).status_code,
+    )
+
+    # Then one finish connects the channel and the other finds the flow gone
+    assert sorted(results) == [201, 404], results
+    assert Channel.objects.filter(user=user).count() == 1
+    assert not OAuthFlow.objects.exists()
+    assert fake_google.revoked_tokens == []

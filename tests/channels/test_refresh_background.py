@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
+from celery.exceptions import Retry
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from channels_app import tasks
+from channels_app.errors import ProviderUnavailable
 from channels_app.models import Channel, ChannelStatus, OAuthState
+from core.tasks import background
 from tests.factories import ChannelFactory, ManualChannelFactory, UserFactory
 from tests.providers.youtube.fake_google import CLIENT_ID, google_api_error, youtube_channel
 
@@ -79,6 +84,60 @@ def test_refresh_all_answers_202_when_a_platform_is_down(
     assert Channel.objects.values().get(pk=channel.pk) == before
 
 
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_refresh_all_answers_at_once_and_refreshes_in_the_background(
+    api, user, youtube_channel_of, fake_google, settings
+):
+    settings.REDIS_URL = ""  # embedded mode: no Celery worker
+    channels = [youtube_channel_of(user, f"{name}@gmail.com") for name in "abc"]
+    list_channels = fake_google.handle_channels_list
+
+    def slow_platform(request):
+        time.sleep(0.5)
+        return list_channels(request)
+
+    fake_google.route("GET", "/youtube/v3/channels", slow_platform)
+
+    started = time.monotonic()
+    response = api.post("/api/v1/channels/refresh-all")
+    took = time.monotonic() - started
+    background.join()
+
+    assert response.status_code == 202
+    assert response.json() == {"queued": 3}
+    assert took < 0.5  # inline, the three refreshes alone took 1.5 s
+    refreshed = Channel.objects.filter(pk__in=[c.pk for c in channels])
+    assert {c.display_name for c in refreshed} == {f"{name}@gmail.com tube" for name in "abc"}
+
+
+def test_retries_of_a_refresh_back_off_exponentially_with_jitter(user):
+    channel = ChannelFactory(user=user)
+    countdowns: dict[int, list[float]] = {}
+
+    def record_retry(*, exc, countdown, **kwargs):
+        countdowns.setdefault(tasks.channel_refresh_task.request.retries, []).append(countdown)
+        return Retry(exc=exc, when=countdown)
+
+    with (
+        patch.object(tasks, "channel_refresh", side_effect=ProviderUnavailable("down")),
+        patch.object(tasks.channel_refresh_task, "retry", side_effect=record_retry),
+    ):
+        for retries in range(6):
+            for _ in range(20):
+                tasks.channel_refresh_task.push_request(retries=retries)
+                try:
+                    with pytest.raises(Retry):
+                        tasks.channel_refresh_task(str(channel.id))
+                finally:
+                    tasks.channel_refresh_task.pop_request()
+
+    for retries, seen in countdowns.items():
+        ceiling = min(60 * 2**retries, 3600)
+        assert all(0 <= countdown <= ceiling for countdown in seen), (retries, seen)
+        assert len(set(seen)) > 1, "no jitter"
+    assert max(countdowns[5]) > 4 * max(countdowns[0])  # grows with each attempt
+
+
 def test_the_refresh_task_is_idempotent_and_ignores_deleted_channels(user, youtube_channel_of):
     channel = youtube_channel_of(user, "a@gmail.com")
 
@@ -89,7 +148,7 @@ def test_the_refresh_task_is_idempotent_and_ignores_deleted_channels(user, youtu
 
 
 def test_the_daily_beat_entry_refreshes_stale_active_oauth_channels_only(
-    user, youtube_channel_of, django_capture_on_commit_callbacks, monkeypatch
+    user, youtube_channel_of, celery_eager, django_capture_on_commit_callbacks, monkeypatch
 ):
     entry = django_settings.CELERY_BEAT_SCHEDULE["channels-refresh-stale"]
     assert entry["task"] == tasks.channels_refresh_stale.name

@@ -58,7 +58,7 @@ def test_a_job_run_by_the_embedded_runner_reaches_a_socket_of_the_same_server(tm
             GOOGLE_OAUTH_TOKEN_URL=f"{youtube.url}/token",
             YOUTUBE_CLIENT_ID="fake-client-id",
             YOUTUBE_CLIENT_SECRET="fake-client-secret",
-            ASSET_URL_ALLOWED_HOSTS=asset.host,
+            OUTBOUND_ALLOWED_HOSTS=asset.host,
             UPLOAD_CHUNK_SIZE=str(CHUNK),
         )
         job_id, events = asyncio.run(scenario(server, asset.url))

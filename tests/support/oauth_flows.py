@@ -31,7 +31,18 @@ def start_oauth(client: APIClient, platform: str = "youtube") -> dict:
     return response.json()
 
 
-def connect_youtube(client: APIClient, fake: FakeGoogle, *, account: str):
-    """Run the whole consent flow for ``account``; returns the callback response."""
+def finish_oauth(client: APIClient, callback_response):
+    """Finish the flow the callback's redirect names, as the frontend would with ``client``."""
+    flow = frontend_query(callback_response)["oauthFlow"]
+    return client.post("/api/v1/channels/connect/complete", {"flow": flow}, format="json")
+
+
+def consent_youtube(client: APIClient, fake: FakeGoogle, *, account: str):
+    """Start a connect and approve it as ``account``; returns the callback response."""
     start = start_oauth(client)
     return follow_to_gateway(client, fake.consent(start["authorizationUrl"], account=account))
+
+
+def connect_youtube(client: APIClient, fake: FakeGoogle, *, account: str):
+    """Run the whole flow for ``account`` and finish it; returns the finish response."""
+    return finish_oauth(client, consent_youtube(client, fake, account=account))

@@ -170,7 +170,7 @@ def test_a_redirect_to_loopback_is_refused_at_fetch_time(asset):
 def test_the_fetch_connects_to_the_checked_address_with_the_name_as_host(asset, dns, settings):
     port = asset.server.host.split(":")[1]
     dns["assets.test"] = "127.0.0.1"
-    settings.ASSET_URL_ALLOWED_HOSTS = [f"assets.test:{port}"]
+    settings.OUTBOUND_ALLOWED_HOSTS = [f"assets.test:{port}"]
 
     stream = RemoteAsset(f"http://assets.test:{port}/asset")
 
@@ -182,6 +182,6 @@ def test_the_fetch_connects_to_the_checked_address_with_the_name_as_host(asset, 
 def test_the_test_allowance_is_empty_by_default():
     from django.conf import settings as django_settings
 
-    assert django_settings.ASSET_URL_ALLOWED_HOSTS == []
+    assert django_settings.OUTBOUND_ALLOWED_HOSTS == []
     with pytest.raises(UnsafeAssetUrl):
         resolve_target("http://127.0.0.1:8000/asset")

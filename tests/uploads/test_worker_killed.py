@@ -55,7 +55,7 @@ def _start_worker(fake_youtube, asset_host: str) -> subprocess.Popen:
         GOOGLE_OAUTH_TOKEN_URL=f"{fake_youtube.url}/token",
         YOUTUBE_CLIENT_ID="fake-client-id",
         YOUTUBE_CLIENT_SECRET="fake-client-secret",
-        ASSET_URL_ALLOWED_HOSTS=asset_host,
+        OUTBOUND_ALLOWED_HOSTS=asset_host,
         UPLOAD_CHUNK_SIZE=str(CHUNK),
         LOG_LEVEL="WARNING",
     )
@@ -87,7 +87,7 @@ def test_a_worker_killed_mid_upload_ends_succeeded_once_with_usage_counted_once(
     settings.UPLOAD_STALE_AFTER = timedelta(seconds=2)
     get_redis().flushdb()
     with AssetServer(path) as server:
-        settings.ASSET_URL_ALLOWED_HOSTS = [server.host]
+        settings.OUTBOUND_ALLOWED_HOSTS = [server.host]
         first = _start_worker(fake_youtube, server.host)
         second = None
         try:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.services import upload_slot_release, upload_slot_reserve
+from billing.services import channel_upload_check, upload_slot_release, upload_slot_reserve
 from channels_app.models import Channel, ChannelStatus
 from core.errors import Conflict, InvalidInput, NotFound
 from providers.base import FeedDirectoryProvider, Provider
@@ -141,6 +141,7 @@ def job_create(
         description=description,
         asset_url=asset_url,
     )
+    channel_upload_check(user=user, channel_id=channel.pk)
     try:
         with transaction.atomic():
             period = upload_slot_reserve(user=user)
@@ -215,6 +216,7 @@ def job_retry(*, job: Job) -> Job:
     if job.status != JobStatus.FAILED:
         raise Conflict("Only a failed job can be retried.", code="job_not_retryable")
     _ensure_channel_active(job.channel)
+    channel_upload_check(user=job.user, channel_id=job.channel_id)
     with transaction.atomic():
         period = upload_slot_reserve(user=job.user)
         retried = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(

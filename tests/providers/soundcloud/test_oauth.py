@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from channels_app.models import Channel, ChannelStatus
+from channels_app.models import Channel, ChannelStatus, OAuthFlow
 from channels_app.services.grants import channel_grant_decrypt
 from tests.fakes.http import FakeResponse
 from tests.providers.soundcloud.fake_soundcloud import soundcloud_user
-from tests.support.oauth_flows import follow_to_gateway, frontend_query, start_oauth
+from tests.support.oauth_flows import finish_oauth, follow_to_gateway, frontend_query, start_oauth
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +19,27 @@ def soundcloud(fake_soundcloud):
     return fake_soundcloud
 
 
-def connect_soundcloud(api, fake):
+def consent_soundcloud(api, fake):
+    """Start a connect and approve it as "artist"; returns the callback response."""
     start = start_oauth(api, "soundcloud")
     return follow_to_gateway(api, fake.consent(start["authorizationUrl"], account="artist"))
 
 
+def connect_soundcloud(api, fake):
+    """The whole flow, finished by ``api``'s account; returns the finish response."""
+    return finish_oauth(api, consent_soundcloud(api, fake))
+
+
 def test_connect_stores_the_profile_and_an_encrypted_grant(api, user, soundcloud):
-    response = connect_soundcloud(api, soundcloud)
+    callback = consent_soundcloud(api, soundcloud)
+    assert frontend_query(callback)["platform"] == "soundcloud"
+    assert not Channel.objects.exists()
+
+    response = finish_oauth(api, callback)
 
     channel = Channel.objects.get(user=user)
-    assert frontend_query(response) == {"connected": str(channel.id)}
+    assert response.status_code == 201
+    assert response.json()["id"] == str(channel.id)
     assert channel.platform == "soundcloud"
     assert channel.provider_channel_id == "4242"
     assert channel.display_name == "Fake Artist"
@@ -39,6 +50,28 @@ def test_connect_stores_the_profile_and_an_encrypted_grant(api, user, soundcloud
     assert token not in channel.refresh_token_encrypted
     [exchange] = soundcloud.requests_to("/oauth/token")
     assert exchange.form()["code_verifier"]
+
+
+def test_a_consent_finished_by_another_account_is_404_and_destroyed(
+    api, other_user, client_for, soundcloud
+):
+    # Given a SoundCloud consent started by one account and approved in another's browser
+    callback = consent_soundcloud(api, soundcloud)
+    calls_before = len(soundcloud.requests)
+
+    # When another account finishes it
+    response = finish_oauth(client_for(other_user), callback)
+
+    # Then it is not found, nothing is connected, the flow is gone, and SoundCloud (which
+    # documents no revocation) is not called
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+    assert not Channel.objects.exists()
+    assert not OAuthFlow.objects.exists()
+    assert len(soundcloud.requests) == calls_before
+    # and the starter cannot finish it afterwards
+    assert finish_oauth(api, callback).status_code == 404
+    assert not Channel.objects.exists()
 
 
 def test_refresh_stores_the_rotated_single_use_refresh_token(api, user, soundcloud):
@@ -75,7 +108,7 @@ def test_a_profile_outage_after_rotation_keeps_the_new_single_use_token(api, use
 def test_a_malformed_profile_is_an_error_redirect_not_a_crash(api, user, soundcloud):
     soundcloud.route("GET", "/me", lambda request: FakeResponse(200, "<html>oops</html>"))
 
-    response = connect_soundcloud(api, soundcloud)
+    response = consent_soundcloud(api, soundcloud)
 
     assert frontend_query(response) == {"error": "bad_response"}
     assert not Channel.objects.exists()

@@ -10,7 +10,7 @@ import pytest
 from django.core import signing
 from django.utils import timezone
 
-from channels_app.models import Channel, ChannelStatus, OAuthState
+from channels_app.models import Channel, ChannelStatus, OAuthFlow, OAuthState
 from channels_app.services.grants import channel_grant_decrypt, channel_grant_for_upload
 from providers.youtube.client import youtube_credentials
 from tests.factories import ManualChannelFactory
@@ -23,6 +23,8 @@ from tests.providers.youtube.fake_google import (
 )
 from tests.support.oauth_flows import (
     connect_youtube,
+    consent_youtube,
+    finish_oauth,
     follow_to_gateway,
     frontend_query,
     start_oauth,
@@ -69,10 +71,18 @@ def test_full_flow_stores_the_channel_with_an_encrypted_refresh_token(api, user,
     start = start_oauth(api)
     challenge = parse_qs(urlsplit(start["authorizationUrl"]).query)["code_challenge"][0]
 
-    response = follow_to_gateway(api, google.consent(start["authorizationUrl"], account=ACCOUNT))
+    callback = follow_to_gateway(api, google.consent(start["authorizationUrl"], account=ACCOUNT))
+    assert frontend_query(callback) == {
+        "oauthFlow": frontend_query(callback)["oauthFlow"],
+        "platform": "youtube",
+    }
+    assert not Channel.objects.exists()  # the callback only holds the consent
+
+    response = finish_oauth(api, callback)
 
     channel = Channel.objects.get(user=user)
-    assert frontend_query(response) == {"connected": str(channel.id)}
+    assert response.status_code == 201
+    assert response.json()["id"] == str(channel.id)
     assert channel.platform == "youtube"
     assert channel.provider_channel_id == CHANNEL_ID
     assert channel.display_name == "Creator Channel"
@@ -96,6 +106,7 @@ def test_full_flow_stores_the_channel_with_an_encrypted_refresh_token(api, user,
     [exchange] = google.requests_to("/token", "POST")
     assert s256(exchange.form()["code_verifier"]) == challenge
     assert OAuthState.objects.get(user=user).used_at is not None
+    assert not OAuthFlow.objects.exists()  # finished: gone
 
 
 def test_the_api_shows_the_connected_channel_without_token_material(api, user, google):
@@ -199,7 +210,8 @@ def test_reconnecting_a_needs_reauth_channel_reauthorises_it_in_place(api, user,
 
     response = connect_youtube(api, google, account=ACCOUNT)
 
-    assert frontend_query(response) == {"connected": str(channel.id)}
+    assert response.status_code == 201
+    assert response.json()["id"] == str(channel.id)
     fresh = Channel.objects.get(user=user)
     assert fresh.status == ChannelStatus.ACTIVE
     assert channel_grant_decrypt(fresh) != old_token
@@ -255,9 +267,10 @@ def test_credentials_for_the_upload_pipeline_use_the_stored_grant(api, user, goo
     assert credentials.client_id == CLIENT_ID
 
 
-# --- failures: nothing created, ?error= ---------------------------------------------------------
+# --- failures: nothing created or held, ?error= ------------------------------------------------
 def assert_nothing_connected() -> None:
     assert Channel.objects.count() == 0
+    assert OAuthFlow.objects.count() == 0
 
 
 @pytest.mark.parametrize("state", ["", "garbage", "eyJuIjoiYSJ9:1:bad"])
@@ -287,12 +300,13 @@ def test_a_validly_signed_state_without_its_server_side_request_is_invalid_state
 def test_a_replayed_state_is_invalid_state(api, user, google):
     start = start_oauth(api)
     redirect = google.consent(start["authorizationUrl"], account=ACCOUNT)
-    assert "connected" in frontend_query(follow_to_gateway(api, redirect))
+    assert finish_oauth(api, follow_to_gateway(api, redirect)).status_code == 201
 
     replay = follow_to_gateway(api, redirect)
 
     assert frontend_query(replay) == {"error": "invalid_state"}
     assert Channel.objects.filter(user=user).count() == 1
+    assert not OAuthFlow.objects.exists()
 
 
 def test_an_expired_state_is_invalid_state(api, google):
@@ -370,7 +384,7 @@ def test_an_unknown_platform_callback_is_an_error_redirect(api):
 def test_a_google_account_without_a_channel_is_no_channel(api, google):
     google.add_account("nochannel@gmail.com", None)
 
-    response = connect_youtube(api, google, account="nochannel@gmail.com")
+    response = consent_youtube(api, google, account="nochannel@gmail.com")
 
     assert frontend_query(response) == {"error": "no_channel"}
     assert_nothing_connected()
@@ -390,23 +404,28 @@ def test_a_consent_without_the_upload_permission_is_scope_not_granted(api, googl
     assert_nothing_connected()
 
 
-def test_the_same_youtube_channel_twice_is_already_connected(api, user, google):
+def test_the_same_youtube_channel_twice_is_409_already_connected_at_the_finish(api, user, google):
     connect_youtube(api, google, account=ACCOUNT)
+    before = Channel.objects.values().get(user=user)
 
     response = connect_youtube(api, google, account=ACCOUNT)
 
-    assert frontend_query(response) == {"error": "already_connected"}
-    assert Channel.objects.filter(user=user).count() == 1
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "already_connected"
+    assert list(Channel.objects.values()) == [before]
+    # The second grant is dropped unrevoked: at Google, revoking it would end the first too.
+    assert not OAuthFlow.objects.exists()
+    assert google.revoked_tokens == []
 
 
-def test_the_plan_limit_is_checked_again_at_the_callback(api, user, google):
-    start = start_oauth(api)
-    redirect = google.consent(start["authorizationUrl"], account=ACCOUNT)
+def test_the_plan_limit_is_checked_again_at_the_finish(api, user, google):
+    callback = consent_youtube(api, google, account=ACCOUNT)
     ManualChannelFactory.create_batch(2, user=user)  # connected elsewhere meanwhile
 
-    response = follow_to_gateway(api, redirect)
+    response = finish_oauth(api, callback)
 
-    assert frontend_query(response) == {"error": "plan_limit_reached"}
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["code"] == "plan_limit_reached"
     assert Channel.objects.filter(user=user, platform="youtube").count() == 0
 
 

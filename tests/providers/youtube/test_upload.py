@@ -306,7 +306,7 @@ def test_an_asset_host_without_ranges_is_read_from_the_start_and_skipped(tmp_pat
     write_random_file(path, 3 * 1024 * 1024)
     content = path.read_bytes()
     with AssetServer(path, ranges=False) as server:
-        settings.ASSET_URL_ALLOWED_HOSTS = [server.host]
+        settings.OUTBOUND_ALLOWED_HOSTS = [server.host]
         stream = RemoteAsset(server.url)
 
         stream.seek(2 * 1024 * 1024 + 5)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels_app', '0002_oauth_state'),
+        ('channels_app', '0003_oauth_flow'),
         ('podcasts', '0001_shows_and_episodes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
