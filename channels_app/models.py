@@ -31,6 +31,16 @@ class Channel(models.Model):
         max_length=16, choices=ChannelStatus.choices, default=ChannelStatus.PENDING
     )
     meta = models.JSONField(default=dict, blank=True)
+    # A podcast directory's listing of one of the user's shows (feed platforms only): uploads
+    # to the channel become episodes of this show. Null: a listing hosted elsewhere. A deleted
+    # show leaves the listing recorded, without uploads.
+    show = models.ForeignKey(
+        "podcasts.Show",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="directory_channels",
+    )
     # AES-256-GCM ciphertexts (never plaintext); empty when the platform has no OAuth grant.
     refresh_token_encrypted = models.TextField(blank=True)
     connected_at = models.DateTimeField(default=timezone.now)
@@ -47,6 +57,12 @@ class Channel(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ChannelStatus.values), name="channel_status_valid"
+            ),
+            # One listing of a show per directory (the show's feed is submitted once there).
+            models.UniqueConstraint(
+                fields=["show", "platform"],
+                condition=Q(show__isnull=False),
+                name="channel_one_listing_per_show_and_platform",
             ),
         ]
         indexes = [

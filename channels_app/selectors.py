@@ -65,6 +65,7 @@ class PlatformInfo:
     uploads: bool
     media_types: list[str]
     configured: bool
+    description: str
 
 
 def platform_list() -> list[PlatformInfo]:
@@ -77,6 +78,7 @@ def platform_list() -> list[PlatformInfo]:
             uploads=provider.uploads,
             media_types=list(provider.media_types),
             configured=provider.is_configured(),
+            description=provider.description,
         )
         for provider in all_providers()
     ]

@@ -476,6 +476,8 @@ SOUNDCLOUD_TOKEN_URL = env.str(
     "SOUNDCLOUD_TOKEN_URL", default="https://secure.soundcloud.com/oauth/token"
 )
 SOUNDCLOUD_API_URL = env.str("SOUNDCLOUD_API_URL", default="https://api.soundcloud.com")
+# Seconds SoundCloud may take to answer while a track upload is sent or processed.
+SOUNDCLOUD_HTTP_TIMEOUT = env.int("SOUNDCLOUD_HTTP_TIMEOUT", default=120)
 # Seconds for one OAuth token, revocation or profile call to a platform.
 PROVIDER_HTTP_TIMEOUT = env.int("PROVIDER_HTTP_TIMEOUT", default=15)
 # How long a user has to finish an OAuth consent (the state and its PKCE verifier expire).

@@ -7,9 +7,12 @@ Two ways to connect exist:
 
 - :class:`OAuthProvider`: the platform has an OAuth 2 authorization-code flow (always with
   PKCE S256). The gateway keeps the refresh token, encrypted, and reads the account with it.
-- :class:`ManualProvider`: the platform has no public API for creators (podcast directories
-  that read an RSS feed, Audiomack). The creator types their profile or show id/URL, which is
-  validated and normalised per platform.
+- :class:`ManualProvider`: the platform has no public API for creators (Audiomack). The
+  creator types their profile or show id/URL, which is validated and normalised per platform.
+- :class:`FeedDirectoryProvider`: a manual platform that lists podcasts by reading their RSS
+  feed (Spotify, Apple Podcasts, ...). Publishing there means an episode going live in the
+  show's feed that Gateway hosts; the upload pipeline does that through ``podcasts``, never
+  through ``publish``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ SessionCallback = Callable[[str], None]
 """Called with the platform's resumable session (a URI) as soon as the platform opens one, so
 the caller keeps it for a retry; a provider without resumable sessions never calls it."""
 
+GrantRotatedCallback = Callable[[str], None]
+"""Called with the new refresh token as soon as a platform with single-use refresh tokens
+(SoundCloud) issued one, before anything else can fail: the old token is spent from then on,
+so the caller must store the new one at once or the grant is lost."""
+
+
+def _grant_rotation_unexpected(refresh_token: str) -> None:
+    raise RuntimeError("this publish was not given an on_grant_rotated callback")
+
 
 @dataclass(frozen=True)
 class PublishRequest:
@@ -49,6 +61,10 @@ class PublishRequest:
     """The OAuth grant in clear (empty for platforms without one)."""
     resume_session: str = ""
     """The resumable session an earlier attempt saved through ``on_session``, if any."""
+    on_grant_rotated: GrantRotatedCallback = field(
+        default=_grant_rotation_unexpected, repr=False, compare=False
+    )
+    """Where a rotated refresh token goes (see :data:`GrantRotatedCallback`)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,10 @@ class Provider:
     platform: ClassVar[Platform]
     connect: ClassVar[Literal["oauth", "manual"]]
     uploads: ClassVar[bool] = False
-    """Whether the gateway publishes to this platform (``publish`` is implemented)."""
+    """Whether the gateway publishes to this platform (``publish`` is implemented, or for a
+    :class:`FeedDirectoryProvider` the show's hosted feed carries the upload)."""
+    description: ClassVar[str] = ""
+    """One line for creators: how publishing works on this platform (``GET /platforms``)."""
     schedules_natively: ClassVar[bool] = False
     """Whether the platform publishes at a given time by itself (YouTube's ``publishAt``): the
     upload may then start up to ``UPLOAD_LEAD_TIME`` before ``scheduledAt``."""
@@ -155,7 +174,7 @@ class ManualProvider(Provider):
     id_example: ClassVar[str] = ""
     listing_url_template: ClassVar[str] = ""
     submission_url: ClassVar[str] = ""
-    """Whether the platform lists podcasts by reading their RSS feed."""
+    """The page where the creator submits a feed or manages the profile."""
 
     def normalize_listing_id(self, value: str) -> str:
         """The canonical listing id in ``value`` (an id or a URL), or ``ValueError``."""
@@ -177,3 +196,17 @@ class ManualProvider(Provider):
         if listing_id:
             meta["listing_url"] = self.listing_url(listing_id)
         return meta
+
+
+class FeedDirectoryProvider(ManualProvider):
+    """A podcast directory that lists a show by reading its RSS feed; it has no upload API.
+
+    The channel is the show's listing there: the creator submits the feed URL once at
+    ``submission_url`` and records the listing id. An upload to the channel becomes an episode
+    of the show in the feed Gateway hosts (the upload pipeline calls ``podcasts``), so
+    ``publish`` is never called. Titles and descriptions follow the feed's limits (Apple's).
+    """
+
+    uploads = True
+    title_max_length = 255
+    description_max_length = 4000

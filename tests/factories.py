@@ -4,6 +4,7 @@
 - ``ChannelFactory``: an ACTIVE YouTube channel holding an (encrypted) OAuth grant, what an
   upload needs. ``ManualChannelFactory``: an ACTIVE Spotify listing without a grant.
 - ``JobFactory``: a QUEUED upload job on a channel of its user, holding this month's quota slot.
+- ``ShowFactory``: a podcast show that passes Apple's checks.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from accounts.models import User
 from billing.selectors import plan_default
 from channels_app.models import Channel, ChannelStatus
 from core import crypto
+from podcasts.links import podcast_guid_for
+from podcasts.models import Show
 from providers.platforms import Platform
 from uploads.models import Job, JobStatus
 
@@ -100,3 +103,22 @@ class JobFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Episode {n}")
     status = JobStatus.QUEUED
     quota_period = factory.LazyFunction(lambda: timezone.now().date().replace(day=1))
+
+
+class ShowFactory(factory.django.DjangoModelFactory):
+    """A podcast show of its user that passes Apple's checks (``show.podcast_guid`` as created
+    by ``podcasts.services.show_create``)."""
+
+    class Meta:
+        model = Show
+
+    id = factory.Faker("uuid4", cast_to=None)
+    user = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Show {n}")
+    description = "Conversations at night."
+    author = "Ada Creator"
+    owner_email = "ada@example.com"
+    image_url = "https://cdn.example.com/art.jpg"
+    language = "en"
+    category = "Society & Culture"
+    podcast_guid = factory.LazyAttribute(lambda o: podcast_guid_for(o.id))

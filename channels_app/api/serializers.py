@@ -13,6 +13,7 @@ class PlatformSerializer(serializers.Serializer):
     uploads = serializers.BooleanField()
     media_types = serializers.ListField(child=serializers.CharField())
     configured = serializers.BooleanField()
+    description = serializers.CharField(help_text="One line: how publishing works there.")
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -38,6 +39,11 @@ class ChannelSerializer(serializers.ModelSerializer):
 
 class ConnectInputSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(Platform.choices)
+    show_id = serializers.UUIDField(
+        required=False,
+        default=None,
+        help_text="Podcast directories only: the user's show this channel is the listing of.",
+    )
     provider_channel_id = serializers.CharField(
         required=False, allow_blank=True, max_length=500, default=""
     )

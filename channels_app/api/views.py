@@ -66,11 +66,15 @@ class ChannelConnectView(APIView):
         responses={
             201: ChannelSerializer,
             200: OAuthStartSerializer,
-            **{code: _errors[code] for code in (403, 409, 503)},
+            **{code: _errors[code] for code in (403, 404, 409, 503)},
         },
         description=(
             "Manual platforms (podcast directories, Audiomack) answer 201 with the channel: "
             "PENDING until `providerChannelId` (an id or a link) is recorded, then ACTIVE. "
+            "A podcast directory takes `showId` (one of the user's shows, else 404): the "
+            "channel is that show's listing, its `meta` has `submissionUrl` and the `feedUrl` "
+            "to submit there, and uploads to it become episodes of the show. Without a show "
+            "it only records a listing hosted elsewhere. "
             "OAuth platforms (YouTube, SoundCloud) answer 200 with the consent URL to open."
         ),
         tags=["channels"],

@@ -1,7 +1,10 @@
-"""Connecting a channel: manual listings (connect, edit), and the entry point that picks the
-manual or the OAuth way per platform."""
+"""Connecting a channel: manual listings (connect, edit), a podcast directory's listing of one
+of the user's shows, and the entry point that picks the manual or the OAuth way per platform."""
 
 from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
@@ -10,7 +13,10 @@ from channels_app.models import Channel, ChannelStatus
 from channels_app.services.limits import channel_limit_ensure_room, user_lock
 from channels_app.services.oauth import OAuthStart, channel_oauth_start
 from core.errors import Conflict, InvalidInput
-from providers.base import ManualProvider, OAuthProvider
+from podcasts import selectors as podcast_selectors
+from podcasts.links import feed_url
+from podcasts.models import Show
+from providers.base import FeedDirectoryProvider, ManualProvider, OAuthProvider
 from providers.registry import get_provider
 
 
@@ -23,51 +29,79 @@ def listing_id_normalize(provider: ManualProvider, value: str) -> str:
         raise InvalidInput(str(exc), code="invalid", attr="provider_channel_id") from exc
 
 
+def _listing_meta(provider: ManualProvider, listing_id: str, show: Show | None) -> dict[str, Any]:
+    """The channel's ``meta``: the directory's pages, and for a hosted show the feed to submit."""
+    meta = provider.meta_for(listing_id)
+    if show is not None:
+        meta |= {"feed_url": feed_url(show.pk), "show_id": str(show.pk)}
+    return meta
+
+
 def channel_connect_manual(
-    *, user: User, provider: ManualProvider, provider_channel_id: str = "", display_name: str = ""
+    *,
+    user: User,
+    provider: ManualProvider,
+    provider_channel_id: str = "",
+    display_name: str = "",
+    show: Show | None = None,
 ) -> Channel:
-    """Record the creator's listing on a platform without an API.
+    """Record the creator's listing on a platform without an API (of ``show`` for a podcast
+    directory that reads the feed Gateway hosts).
 
     Without a listing id the channel is PENDING (the creator submits the feed first and
-    records the id later); with one it is ACTIVE.
+    records the id later); with one it is ACTIVE. A show has one listing per directory.
     """
     listing_id = listing_id_normalize(provider, provider_channel_id)
+    already = Conflict(
+        f"This {provider.name} listing is already connected.", code="already_connected"
+    )
     with transaction.atomic():
         locked_user = user_lock(user)
-        if (
-            listing_id
-            and Channel.objects.filter(
-                user=locked_user, platform=provider.platform, provider_channel_id=listing_id
-            ).exists()
-        ):
-            raise Conflict(
-                f"This {provider.name} listing is already connected.", code="already_connected"
-            )
+        same_platform = Channel.objects.filter(user=locked_user, platform=provider.platform)
+        if listing_id and same_platform.filter(provider_channel_id=listing_id).exists():
+            raise already
+        if show is not None and same_platform.filter(show=show).exists():
+            raise already
         channel_limit_ensure_room(locked_user)
         return Channel.objects.create(
             user=locked_user,
             platform=provider.platform,
             provider_channel_id=listing_id,
-            display_name=display_name or provider.name,
+            display_name=display_name or (show.title if show else provider.name),
             status=ChannelStatus.ACTIVE if listing_id else ChannelStatus.PENDING,
-            meta=provider.meta_for(listing_id),
+            meta=_listing_meta(provider, listing_id, show),
+            show=show,
         )
 
 
 def channel_connect(
-    *, user: User, platform: str, provider_channel_id: str = "", display_name: str = ""
+    *,
+    user: User,
+    platform: str,
+    provider_channel_id: str = "",
+    display_name: str = "",
+    show_id: UUID | None = None,
 ) -> Channel | OAuthStart:
-    """Connect a channel the way its platform allows: a manual listing, or an OAuth start."""
+    """Connect a channel the way its platform allows: a manual listing (of one of the user's
+    shows on a podcast directory), or an OAuth start. Another user's show is 404."""
     provider = get_provider(platform)
+    if show_id is not None and not isinstance(provider, FeedDirectoryProvider):
+        raise InvalidInput(
+            f"{provider.name} does not read podcast feeds; connect it without a show.",
+            code="invalid",
+            attr="show_id",
+        )
     if isinstance(provider, OAuthProvider):
         return channel_oauth_start(user=user, provider=provider)
     if not isinstance(provider, ManualProvider):  # pragma: no cover - registry invariant
         raise TypeError(f"{platform} is neither an OAuth nor a manual platform")
+    show = podcast_selectors.show_get(user=user, show_id=show_id) if show_id else None
     return channel_connect_manual(
         user=user,
         provider=provider,
         provider_channel_id=provider_channel_id,
         display_name=display_name,
+        show=show,
     )
 
 
@@ -90,7 +124,7 @@ def channel_update(
         listing_id = listing_id_normalize(provider, provider_channel_id)
         channel.provider_channel_id = listing_id
         channel.status = ChannelStatus.ACTIVE if listing_id else ChannelStatus.PENDING
-        channel.meta = {**channel.meta, **provider.meta_for(listing_id)}
+        channel.meta = {**channel.meta, **_listing_meta(provider, listing_id, channel.show)}
         if not listing_id:
             channel.meta.pop("listing_url", None)
         update_fields += ["provider_channel_id", "status", "meta"]

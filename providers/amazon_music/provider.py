@@ -2,14 +2,18 @@
 
 import re
 
-from providers.base import ManualProvider
+from providers.base import FeedDirectoryProvider
 from providers.platforms import Platform
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
-class AmazonMusicProvider(ManualProvider):
+class AmazonMusicProvider(FeedDirectoryProvider):
     platform = Platform.AMAZON_MUSIC
+    description = (
+        "Amazon Music lists your show from the RSS feed Gateway hosts: submit its URL "
+        "once in Amazon Music for Podcasters; each upload is a new episode in that feed."
+    )
     media_types = ("audio", "video")
     # A show is music.amazon.<tld>/podcasts/<uuid>[/<slug>].
     id_patterns = (

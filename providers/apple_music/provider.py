@@ -2,12 +2,16 @@
 
 import re
 
-from providers.base import ManualProvider
+from providers.base import FeedDirectoryProvider
 from providers.platforms import Platform
 
 
-class ApplePodcastsProvider(ManualProvider):
+class ApplePodcastsProvider(FeedDirectoryProvider):
     platform = Platform.APPLE_MUSIC
+    description = (
+        "Apple Podcasts lists your show from the RSS feed Gateway hosts: submit its URL "
+        "once in Podcasts Connect; each upload is a new episode in that feed."
+    )
     media_types = ("audio", "video")
     # The show's Apple id: "id1234567890", the digits alone, or a podcasts.apple.com link
     # (podcasts.apple.com/us/podcast/<slug>/id1234567890?i=...). Stored as the digits.

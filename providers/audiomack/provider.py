@@ -1,6 +1,9 @@
 """Audiomack: a music and podcast platform whose upload API is open to partners only.
 
-Creators connect their profile by its slug (audiomack.com/<slug>); uploads come later.
+Creators connect their profile by its slug (audiomack.com/<slug>). Audiomack documents no
+upload endpoint outside its partner programme, so Gateway does not publish there
+(``uploads = False``): an upload to an Audiomack channel is refused with 409
+``upload_unsupported``.
 """
 
 import re
@@ -14,6 +17,10 @@ _RESERVED = {"search", "upload", "dashboard", "trending", "login", "signup", "ab
 
 class AudiomackProvider(ManualProvider):
     platform = Platform.AUDIOMACK
+    description = (
+        "Audiomack's API is open to partners only and documents no upload endpoint: Gateway "
+        "records your profile; you upload on audiomack.com yourself."
+    )
     media_types = ("audio",)
     id_patterns = (
         re.compile(r"@?(?P<id>[a-z0-9][a-z0-9_-]{1,79})", re.IGNORECASE),

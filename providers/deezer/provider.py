@@ -2,12 +2,16 @@
 
 import re
 
-from providers.base import ManualProvider
+from providers.base import FeedDirectoryProvider
 from providers.platforms import Platform
 
 
-class DeezerProvider(ManualProvider):
+class DeezerProvider(FeedDirectoryProvider):
     platform = Platform.DEEZER
+    description = (
+        "Deezer lists your show from the RSS feed Gateway hosts: submit its URL once in "
+        "Deezer for Podcasters; each upload (audio only) is a new episode in that feed."
+    )
     media_types = ("audio",)
     # deezer.com/show/<digits>, optionally with a language segment (deezer.com/fr/show/...).
     id_patterns = (

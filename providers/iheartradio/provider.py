@@ -2,12 +2,16 @@
 
 import re
 
-from providers.base import ManualProvider
+from providers.base import FeedDirectoryProvider
 from providers.platforms import Platform
 
 
-class IHeartRadioProvider(ManualProvider):
+class IHeartRadioProvider(FeedDirectoryProvider):
     platform = Platform.IHEARTRADIO
+    description = (
+        "iHeartRadio lists your show from the RSS feed Gateway hosts: submit its URL "
+        "once on its podcaster page; each upload (audio only) is a new episode in that feed."
+    )
     media_types = ("audio",)
     # iheart.com/podcast/<slug>-<digits>/ : the trailing number is the show id.
     id_patterns = (

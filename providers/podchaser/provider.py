@@ -2,12 +2,16 @@
 
 import re
 
-from providers.base import ManualProvider
+from providers.base import FeedDirectoryProvider
 from providers.platforms import Platform
 
 
-class PodchaserProvider(ManualProvider):
+class PodchaserProvider(FeedDirectoryProvider):
     platform = Platform.PODCHASER
+    description = (
+        "Podchaser lists your show from the RSS feed Gateway hosts: add its URL once on "
+        "Podchaser; each upload is a new episode in that feed."
+    )
     media_types = ("audio", "video")
     # podchaser.com/podcasts/<slug>-<digits>: the trailing number is the podcast id.
     id_patterns = (

@@ -1,9 +1,10 @@
 """SoundCloud: OAuth 2.1 (authorization code + PKCE S256) and the public HTTP API.
 
 SoundCloud's refresh tokens are single-use: every refresh returns a new one, which the caller
-must store (``AccountSnapshot.refresh_token``) before the old one is forgotten. API calls carry
-``Authorization: OAuth <access token>``. SoundCloud documents no token revocation endpoint, so
-disconnecting only erases the grant on our side.
+must store (``AccountSnapshot.refresh_token``, or ``PublishRequest.on_grant_rotated`` during an
+upload) before the old one is forgotten. API calls carry ``Authorization: OAuth <access
+token>``. SoundCloud documents no token revocation endpoint, so disconnecting only erases the
+grant on our side. Uploads: ``providers.soundcloud.upload``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from django.conf import settings
 from oauthlib.oauth2 import InvalidGrantError, OAuth2Error
 from requests_oauthlib import OAuth2Session
 
-from providers.base import AccountSnapshot, OAuthProvider
+from providers.base import (
+    AccountSnapshot,
+    OAuthProvider,
+    ProgressCallback,
+    PublishRequest,
+    PublishResult,
+    SessionCallback,
+)
 from providers.errors import (
     GrantRevokedError,
     PermanentProviderError,
@@ -26,6 +34,7 @@ from providers.errors import (
 )
 from providers.oauth import code_challenge
 from providers.platforms import Platform
+from providers.soundcloud.upload import upload_track
 
 
 def snapshot_from_me(me: dict[str, Any], *, refresh_token: str | None) -> AccountSnapshot:
@@ -44,8 +53,23 @@ def snapshot_from_me(me: dict[str, Any], *, refresh_token: str | None) -> Accoun
     )
 
 
+def _unavailable_is_transient(response: requests.Response) -> requests.Response:
+    """A token endpoint that is down (429, 5xx) refused nothing: worth retrying, and the
+    grant stays as it is. oauthlib would read such an answer as a malformed token instead."""
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TransientProviderError(
+            f"SoundCloud's token endpoint answered {response.status_code}."
+        )
+    return response
+
+
 class SoundCloudProvider(OAuthProvider):
     platform = Platform.SOUNDCLOUD
+    description = (
+        "Gateway uploads your audio as a public track to your SoundCloud account through "
+        "SoundCloud's API (OAuth 2.1)."
+    )
+    uploads = True
     media_types = ("audio",)
     title_max_length = 100
 
@@ -53,11 +77,14 @@ class SoundCloudProvider(OAuthProvider):
         return bool(settings.SOUNDCLOUD_CLIENT_ID and settings.SOUNDCLOUD_CLIENT_SECRET)
 
     def _session(self, *, state: str | None = None) -> OAuth2Session:
-        return OAuth2Session(
+        session = OAuth2Session(
             settings.SOUNDCLOUD_CLIENT_ID,
             redirect_uri=settings.SOUNDCLOUD_REDIRECT_URI,
             state=state,
         )
+        for hook in ("access_token_response", "refresh_token_response"):
+            session.register_compliance_hook(hook, _unavailable_is_transient)
+        return session
 
     def authorization_url(self, *, state: str, code_verifier: str) -> str:
         url, _ = self._session(state=state).authorization_url(
@@ -106,7 +133,12 @@ class SoundCloudProvider(OAuthProvider):
             self._me(token["access_token"]), refresh_token=token["refresh_token"]
         )
 
-    def fetch_account(self, *, refresh_token: str) -> AccountSnapshot:
+    def _refresh(self, refresh_token: str) -> dict[str, Any]:
+        """Trade the (single-use) refresh token for an access token and a new refresh token.
+
+        A refusal raises before SoundCloud issued anything: the stored token stays as it is.
+        Only ``invalid_grant`` is a ``GrantRevokedError`` (the channel needs re-authorisation).
+        """
         with self._token_errors():
             token = self._session().refresh_token(
                 settings.SOUNDCLOUD_TOKEN_URL,
@@ -115,12 +147,32 @@ class SoundCloudProvider(OAuthProvider):
                 client_secret=settings.SOUNDCLOUD_CLIENT_SECRET,
                 timeout=settings.PROVIDER_HTTP_TIMEOUT,
             )
+        if not token.get("access_token"):
+            raise PermanentProviderError("SoundCloud issued no access token.", code="bad_response")
+        return dict(token)
+
+    def fetch_account(self, *, refresh_token: str) -> AccountSnapshot:
+        token = self._refresh(refresh_token)
         rotated = token.get("refresh_token")
         try:
             return snapshot_from_me(self._me(token["access_token"]), refresh_token=rotated)
         except ProviderError as exc:
             exc.rotated_refresh_token = rotated  # the old token is spent now
             raise
+
+    def publish(
+        self,
+        request: PublishRequest,
+        *,
+        on_progress: ProgressCallback,
+        on_session: SessionCallback,
+    ) -> PublishResult:
+        token = self._refresh(request.refresh_token)
+        rotated = token.get("refresh_token")
+        if rotated:
+            # First: the old refresh token is spent, a failure below must not lose the new one.
+            request.on_grant_rotated(rotated)
+        return upload_track(request, access_token=token["access_token"], on_progress=on_progress)
 
     def _me(self, access_token: str) -> dict[str, Any]:
         try:

@@ -2,12 +2,16 @@
 
 import re
 
-from providers.base import ManualProvider
+from providers.base import FeedDirectoryProvider
 from providers.platforms import Platform
 
 
-class SpotifyProvider(ManualProvider):
+class SpotifyProvider(FeedDirectoryProvider):
     platform = Platform.SPOTIFY
+    description = (
+        "Spotify lists your show from the RSS feed Gateway hosts: submit its URL once in "
+        "Spotify for Creators; each upload is a new episode in that feed."
+    )
     media_types = ("audio", "video")
     # A show id is 22 base62 characters; links look like open.spotify.com/show/<id>?si=...
     id_patterns = (

@@ -2,12 +2,16 @@
 
 import re
 
-from providers.base import ManualProvider
+from providers.base import FeedDirectoryProvider
 from providers.platforms import Platform
 
 
-class TuneInProvider(ManualProvider):
+class TuneInProvider(FeedDirectoryProvider):
     platform = Platform.TUNEIN
+    description = (
+        "TuneIn lists your show from the RSS feed Gateway hosts: submit its URL once on "
+        "its podcaster page; each upload (audio only) is a new episode in that feed."
+    )
     media_types = ("audio",)
     # Program ids are "p" + digits: tunein.com/podcasts/<category>/<slug>-p1234567/
     id_patterns = (

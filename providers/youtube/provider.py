@@ -58,6 +58,10 @@ def snapshot_from_channel(resource: dict[str, Any]) -> AccountSnapshot:
 
 class YouTubeProvider(OAuthProvider):
     platform = Platform.YOUTUBE
+    description = (
+        "Gateway uploads your video to your channel through the YouTube Data API; a scheduled "
+        "one is uploaded private and YouTube publishes it at the chosen time."
+    )
     uploads = True
     schedules_natively = True  # private with publishAt
     media_types = ("video",)

@@ -39,16 +39,28 @@ def test_platforms_lists_the_ten_platforms_with_their_real_capabilities(api_clie
         "uploads": True,
         "mediaTypes": ["video"],
         "configured": False,
+        "description": (
+            "Gateway uploads your video to your channel through the YouTube Data API; a "
+            "scheduled one is uploaded private and YouTube publishes it at the chosen time."
+        ),
     }
     assert by_id["soundcloud"]["connect"] == "oauth"
+    assert by_id["soundcloud"]["uploads"] is True
+    assert by_id["soundcloud"]["mediaTypes"] == ["audio"]
     assert by_id["soundcloud"]["configured"] is False
     assert by_id["apple_music"]["name"] == "Apple Podcasts"
-    manual = [pid for pid in PLATFORM_IDS if pid not in {"youtube", "soundcloud"}]
-    for platform_id in manual:
+    directories = [pid for pid in PLATFORM_IDS if pid not in {"youtube", "soundcloud", "audiomack"}]
+    for platform_id in directories:  # publishing there is an episode in the hosted feed
         assert by_id[platform_id]["connect"] == "manual"
-        assert by_id[platform_id]["uploads"] is False
+        assert by_id[platform_id]["uploads"] is True
         assert by_id[platform_id]["configured"] is True
-    assert all(p["mediaTypes"] for p in body)
+        assert "RSS feed Gateway hosts" in by_id[platform_id]["description"]
+    assert by_id["tunein"]["mediaTypes"] == ["audio"]
+    assert by_id["spotify"]["mediaTypes"] == ["audio", "video"]
+    assert by_id["audiomack"]["connect"] == "manual"
+    assert by_id["audiomack"]["uploads"] is False
+    assert "partners only" in by_id["audiomack"]["description"]
+    assert all(p["mediaTypes"] and p["description"] for p in body)
 
 
 def test_oauth_platforms_are_configured_once_their_client_is_set(api_client, settings):

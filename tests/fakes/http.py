@@ -3,6 +3,8 @@
 A fake is a :class:`FakeHTTPServer` subclass that registers handlers with :meth:`route`
 (exact paths, or prefixes for paths with ids in them). Handlers take a :class:`FakeRequest`
 and return a :class:`FakeResponse`; every request is recorded in ``requests`` for assertions.
+A route registered with ``stream=True`` gets the body unread as ``request.stream`` (exactly
+``Content-Length`` bytes), so a fake can take a large upload without holding it in memory.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -24,6 +26,8 @@ class FakeRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    stream: BinaryIO | None = None
+    """The unread body, for routes registered with ``stream=True`` (``body`` is then empty)."""
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
@@ -74,14 +78,26 @@ class FakeHTTPServer:
     def __init__(self) -> None:
         self._exact: dict[tuple[str, str], Handler] = {}
         self._prefixes: list[tuple[str, str, Handler]] = []
+        self._streamed: set[Handler] = set()
         self.requests: list[FakeRequest] = []
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # --- routes ---------------------------------------------------------------------------
-    def route(self, method: str, path: str, handler: Handler, *, prefix: bool = False) -> None:
-        """Serve ``method path`` with ``handler``; ``prefix`` matches every path below it."""
+    def route(
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        *,
+        prefix: bool = False,
+        stream: bool = False,
+    ) -> None:
+        """Serve ``method path`` with ``handler``; ``prefix`` matches every path below it;
+        ``stream`` hands the handler the body unread."""
+        if stream:
+            self._streamed.add(handler)
         if prefix:
             self._prefixes.append((method.upper(), path, handler))
             self._prefixes.sort(key=lambda item: len(item[1]), reverse=True)
@@ -122,16 +138,18 @@ class FakeHTTPServer:
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
+                handler = fake._handler_for(self.command, parts.path)
+                streamed = handler in fake._streamed
                 request = FakeRequest(
                     method=self.command,
                     path=parts.path,
                     query=dict(parse_qsl(parts.query, keep_blank_values=True)),
                     headers={k.lower(): v for k, v in self.headers.items()},
-                    body=self.rfile.read(length) if length else b"",
+                    body=self.rfile.read(length) if length and not streamed else b"",
+                    stream=self.rfile if streamed else None,
                 )
                 with fake.lock:
                     fake.requests.append(request)
-                handler = fake._handler_for(request.method, request.path)
                 if handler is None:
                     response = FakeResponse(404, {"error": f"no route {request.path}"})
                 else:

@@ -21,11 +21,12 @@ from django.utils import timezone
 from billing.services import channel_upload_check, upload_slot_release, upload_slot_reserve
 from channels_app.models import Channel, ChannelStatus
 from core.errors import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
-from providers.base import Provider
+from providers.base import FeedDirectoryProvider, Provider
 from providers.registry import get_provider
 from uploads.events import publish_job_event_on_commit
 from uploads.models import Job, JobStatus
 from uploads.services.dispatch import job_dispatch
+from uploads.services.feed_publish import feed_channel_publishable, feed_upload_check
 from uploads.services.storage import asset_url_check
 from uploads.services.transitions import CHANNEL_DISCONNECTED
 
@@ -53,7 +54,15 @@ def job_run_after(*, platform: str, scheduled_at: datetime | None) -> datetime |
 
 
 def _ensure_channel_active(channel: Channel | None) -> None:
-    if channel is None or channel.status != ChannelStatus.ACTIVE:
+    """An upload needs an ACTIVE channel; a podcast directory's channel of a show takes
+    episodes while PENDING too (see ``feed_publish``)."""
+    if channel is None:
+        publishable = False
+    elif isinstance(get_provider(channel.platform), FeedDirectoryProvider):
+        publishable = feed_channel_publishable(channel)
+    else:
+        publishable = channel.status == ChannelStatus.ACTIVE
+    if not publishable:
         raise Conflict("The channel is not active; reconnect it first.", code="channel_not_active")
 
 
@@ -73,7 +82,15 @@ def _job_check(
             attr="platform",
         )
     provider = get_provider(channel.platform)
-    if not provider.uploads:
+    if isinstance(provider, FeedDirectoryProvider):
+        feed_upload_check(
+            user=user,
+            channel=channel,
+            provider=provider,
+            asset_url=asset_url,
+            description=description,
+        )
+    elif not provider.uploads:
         raise Conflict(
             f"{provider.name} does not take uploads through the gateway.",
             code="upload_unsupported",

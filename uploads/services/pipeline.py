@@ -30,13 +30,24 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channels_app.models import Channel
-from channels_app.services.grants import channel_grant_for_upload, channel_mark_needs_reauth
-from providers.base import OAuthProvider, Provider, PublishRequest, PublishResult
+from channels_app.services.grants import (
+    channel_grant_for_upload,
+    channel_grant_replace,
+    channel_mark_needs_reauth,
+)
+from providers.base import (
+    FeedDirectoryProvider,
+    OAuthProvider,
+    Provider,
+    PublishRequest,
+    PublishResult,
+)
 from providers.errors import GrantRevokedError, ProviderError, TransientProviderError
 from providers.registry import get_provider
 from uploads.asset_stream import asset_stream_open
 from uploads.events import publish_job_event_on_commit
 from uploads.models import Job, JobStatus, WaitingReason
+from uploads.services.feed_publish import feed_episode_publish
 from uploads.services.lease import (
     DATABASE_ERRORS,
     JobLease,
@@ -97,6 +108,8 @@ def _publish(
     *, provider: Provider, channel: Channel, job: Job, lease: JobLease, on_progress
 ) -> PublishResult:
     """Decrypt the grant, open the asset and hand the platform a plain ``PublishRequest``."""
+    if isinstance(provider, FeedDirectoryProvider):  # an episode of the show's hosted feed
+        return feed_episode_publish(provider=provider, channel=channel, job=job)
     if not provider.uploads:
         raise provider.upload_unsupported()
     refresh_token = channel_grant_for_upload(channel) if isinstance(provider, OAuthProvider) else ""
@@ -114,6 +127,7 @@ def _publish(
             stream=stream,  # type: ignore[arg-type]
             refresh_token=refresh_token,
             resume_session=job.upload_session_uri,
+            on_grant_rotated=lambda token: channel_grant_replace(channel, token),
         )
         return provider.publish(
             request,
