@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.authentication import authenticated_user
 from core.asgi_limits import EdgeRefusal
 from core.errors import ApplicationError, error_body
+from core.openapi import ErrorResponseSerializer
 from core.pagination import PageNumberPagination
 from core.storage import InvalidUploadToken, LocalStorage
 from uploads import selectors
@@ -94,14 +95,22 @@ class JobListView(APIView):
 
 
 class JobCancelView(APIView):
-    @extend_schema(request=None, responses={200: JobSerializer}, summary="Cancel a queued job")
+    @extend_schema(
+        request=None,
+        responses={200: JobSerializer, 409: ErrorResponseSerializer},
+        summary="Cancel a queued job",
+    )
     def post(self, request: Request, job_id: UUID) -> Response:
         job = job_cancel(job=selectors.job_get(user=authenticated_user(request), job_id=job_id))
         return Response(JobSerializer(job).data)
 
 
 class JobRetryView(APIView):
-    @extend_schema(request=None, responses={202: JobSerializer}, summary="Queue a failed job again")
+    @extend_schema(
+        request=None,
+        responses={202: JobSerializer, 409: ErrorResponseSerializer},
+        summary="Queue a failed job again",
+    )
     def post(self, request: Request, job_id: UUID) -> Response:
         job = job_retry(job=selectors.job_get(user=authenticated_user(request), job_id=job_id))
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
