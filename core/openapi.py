@@ -21,6 +21,26 @@ class ErrorResponseSerializer(serializers.Serializer):
     errors = ErrorSerializer(many=True)  # type: ignore[assignment]  # the wire name
 
 
+class ValidationErrorResponseSerializer(serializers.Serializer):
+    """A 400 on query parameters, which drf-standardized-errors does not document."""
+
+    type = serializers.ChoiceField(["validation_error"])
+    errors = ErrorSerializer(many=True)  # type: ignore[assignment]  # the wire name
+
+
+def page_serializer(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The answer of ``core.pagination.PageNumberPagination`` around ``item`` (for the schema)."""
+    fields = {
+        "__doc__": f"A page of {item.__name__.removesuffix('Serializer')} rows.",
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": item(many=True),
+    }
+    name = item.__name__.removesuffix("Serializer") + "PageSerializer"
+    return type(name, (serializers.Serializer,), fields)
+
+
 def describe_error_components(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
     """Make the generated validation-error components say what the wire carries.
 

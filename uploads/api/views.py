@@ -17,7 +17,11 @@ from rest_framework.views import APIView
 from accounts.authentication import authenticated_user
 from core.asgi_limits import EdgeRefusal
 from core.errors import ApplicationError, error_body
-from core.openapi import ErrorResponseSerializer
+from core.openapi import (
+    ErrorResponseSerializer,
+    ValidationErrorResponseSerializer,
+    page_serializer,
+)
 from core.pagination import PageNumberPagination
 from core.storage import InvalidUploadToken, LocalStorage
 from uploads import selectors
@@ -81,7 +85,7 @@ class JobListView(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("pageSize", int),
         ],
-        responses={200: JobSerializer(many=True)},
+        responses={200: page_serializer(JobSerializer), 400: ValidationErrorResponseSerializer},
         summary="The user's jobs, newest first",
     )
     def get(self, request: Request) -> Response:
