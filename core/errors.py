@@ -22,6 +22,58 @@ from rest_framework import exceptions, serializers, status
 
 logger = logging.getLogger(__name__)
 
+# Every ``code`` the services raise (typed errors below, serializer ``ValidationError``s): the
+# OpenAPI error enums include them all (``core.openapi``), and
+# tests/schema/test_error_codes.py fails when a raise site uses a code missing here.
+ERROR_CODES: frozenset[str] = frozenset(
+    {
+        "already_connected",
+        "already_uploaded",
+        "asset_empty",
+        "asset_unavailable",
+        "bad_response",
+        "billing_not_configured",
+        "billing_unavailable",
+        "channel_not_active",
+        "conflict",
+        "email_taken",
+        "error",
+        "grant_revoked",
+        "idempotency_key_reused",
+        "invalid",
+        "invalid_asset_url",
+        "invalid_credentials",
+        "invalid_event",
+        "invalid_grant",
+        "invalid_signature",
+        "invalid_token",
+        "invalid_webhook_url",
+        "job_not_cancelable",
+        "job_not_retryable",
+        "max_length",
+        "media_missing",
+        "media_unreadable",
+        "no_channel",
+        "no_refresh_token",
+        "not_authenticated",
+        "not_found",
+        "oauth_error",
+        "permission_denied",
+        "plan_limit_reached",
+        "platform_mismatch",
+        "provider_not_configured",
+        "provider_unavailable",
+        "request_too_large",
+        "scope_not_granted",
+        "service_unavailable",
+        "storage_limit_reached",
+        "throttled",
+        "unsupported_media_type",
+        "upload_unsupported",
+        "webhook_limit_reached",
+    }
+)
+
 
 class ApplicationError(Exception):
     """A refusal the client should see, with a stable machine-readable ``code``."""

@@ -16,6 +16,7 @@ from billing.checkout import checkout_session_create, portal_session_create
 from billing.models import Plan
 from billing.selectors import subscription_of
 from billing.webhooks import stripe_webhook_receive
+from core.openapi import ErrorResponseSerializer
 from metrics.selectors import account_usage
 
 
@@ -52,7 +53,7 @@ class CurrentPlanView(APIView):
 class CheckoutView(APIView):
     @extend_schema(
         request=CheckoutInputSerializer,
-        responses={200: RedirectSerializer},
+        responses={200: RedirectSerializer, 503: ErrorResponseSerializer},
         summary="Start a Stripe Checkout for a paid plan",
     )
     def post(self, request: Request) -> Response:
@@ -67,7 +68,7 @@ class CheckoutView(APIView):
 class PortalView(APIView):
     @extend_schema(
         request=None,
-        responses={200: RedirectSerializer},
+        responses={200: RedirectSerializer, 503: ErrorResponseSerializer},
         summary="Open the Stripe customer portal",
     )
     def post(self, request: Request) -> Response:

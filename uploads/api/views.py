@@ -17,6 +17,11 @@ from rest_framework.views import APIView
 from accounts.authentication import authenticated_user
 from core.asgi_limits import EdgeRefusal
 from core.errors import ApplicationError, error_body
+from core.openapi import (
+    ErrorResponseSerializer,
+    ValidationErrorResponseSerializer,
+    page_serializer,
+)
 from core.pagination import PageNumberPagination
 from core.storage import InvalidUploadToken, LocalStorage
 from uploads import selectors
@@ -80,7 +85,7 @@ class JobListView(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("pageSize", int),
         ],
-        responses={200: JobSerializer(many=True)},
+        responses={200: page_serializer(JobSerializer), 400: ValidationErrorResponseSerializer},
         summary="The user's jobs, newest first",
     )
     def get(self, request: Request) -> Response:
@@ -94,14 +99,22 @@ class JobListView(APIView):
 
 
 class JobCancelView(APIView):
-    @extend_schema(request=None, responses={200: JobSerializer}, summary="Cancel a queued job")
+    @extend_schema(
+        request=None,
+        responses={200: JobSerializer, 409: ErrorResponseSerializer},
+        summary="Cancel a queued job",
+    )
     def post(self, request: Request, job_id: UUID) -> Response:
         job = job_cancel(job=selectors.job_get(user=authenticated_user(request), job_id=job_id))
         return Response(JobSerializer(job).data)
 
 
 class JobRetryView(APIView):
-    @extend_schema(request=None, responses={202: JobSerializer}, summary="Queue a failed job again")
+    @extend_schema(
+        request=None,
+        responses={202: JobSerializer, 409: ErrorResponseSerializer},
+        summary="Queue a failed job again",
+    )
     def post(self, request: Request, job_id: UUID) -> Response:
         job = job_retry(job=selectors.job_get(user=authenticated_user(request), job_id=job_id))
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
