@@ -95,11 +95,13 @@ def test_each_request_gets_its_own_copy_of_the_user_and_plan(settings, plans):
     recent.keep(user)
 
     first = recent.get(str(user.pk))
-    assert first is not None and first.plan is not None
+    assert first is not None
+    assert first.plan is not None
     first.email = "changed@example.com"
     first.plan.requests_per_minute = 1
 
     second = recent.get(str(user.pk))
-    assert second is not None and second.plan is not None
+    assert second is not None
+    assert second.plan is not None
     assert second.email == user.email
     assert second.plan.requests_per_minute == user.plan.requests_per_minute
