@@ -92,7 +92,7 @@ def test_with_redis_stopped_the_api_answers_and_the_job_runs_once_redis_is_back(
             "GOOGLE_OAUTH_TOKEN_URL": f"{youtube.url}/token",
             "YOUTUBE_CLIENT_ID": "fake-client-id",
             "YOUTUBE_CLIENT_SECRET": "fake-client-secret",
-            "ASSET_URL_ALLOWED_HOSTS": asset.host,
+            "OUTBOUND_ALLOWED_HOSTS": asset.host,
             "UPLOAD_CHUNK_SIZE": str(CHUNK),
             # The dispatcher (beat) looks every second (the default UPLOAD_STALE_AFTER of ten
             # minutes stays: a job the queue refused is sent on the next pass, not after it).
