@@ -4,12 +4,28 @@ simplejwt verifies the signature (HS256, ``JWT_SECRET``), ``exp``, ``iss``, ``au
 token type; this module adds the active-user and password-revocation checks in one query
 (the plan comes along for the plan throttle) and turns every refusal into a single
 401 ``invalid_token`` error instead of simplejwt's nested detail.
+
+That query is skipped while :data:`_recent_users` holds the user: each process keeps an
+authenticated (user, plan) for ``AUTH_USER_CACHE_TTL`` seconds (5 by default). The token is
+still checked against the kept user's password digest, and a token whose digest differs (a
+token issued after a password change) reads the user again. Saving a user drops it at once in
+the saving process (a password reset, a deactivation, an admin edit); in the other processes
+a password change or deactivation ends the old tokens within the TTL, and a plan change
+(``billing.subscriptions`` updates the row) reaches the rate limit within the TTL. Every
+request gets its own copies, so a view that changes ``request.user`` changes nothing shared.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
+import time
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
@@ -26,6 +42,54 @@ class InvalidToken(exceptions.AuthenticationFailed):
     default_code = "invalid_token"
 
 
+class RecentUsers:
+    """Active users with their plan, kept per process for ``AUTH_USER_CACHE_TTL`` seconds."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, User]] = {}
+
+    def get(self, user_id: str) -> User | None:
+        """A copy of the kept user (and plan), or ``None`` when absent or expired."""
+        entry = self._entries.get(user_id)
+        if entry is None or time.monotonic() >= entry[0]:
+            return None
+        return _copy(entry[1])
+
+    def keep(self, user: User) -> None:
+        ttl = settings.AUTH_USER_CACHE_TTL.total_seconds()
+        if ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()  # simple bound; entries live seconds anyway
+            self._entries[str(user.pk)] = (time.monotonic() + ttl, _copy(user))
+
+    def drop(self, user_id: str) -> None:
+        with self._lock:
+            self._entries.pop(user_id, None)
+
+
+def _copy(user: User) -> User:
+    """A user whose fields (and plan) can change without touching the original."""
+    clone = copy.copy(user)  # Model.__getstate__ copies _state and its related-object cache
+    if user.plan is not None:
+        clone.plan = copy.copy(user.plan)
+    return clone
+
+
+_recent_users = RecentUsers()
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.authentication.user_saved")
+@receiver(post_delete, sender=User, dispatch_uid="accounts.authentication.user_deleted")
+def _forget_user(sender: type[User], instance: User, **kwargs: object) -> None:
+    """A saved user (new password, deactivated, new plan) is read again on its next request."""
+    _recent_users.drop(str(instance.pk))
+
+
 class JWTAuthentication(authentication.JWTAuthentication):
     # simplejwt annotates these with a TypeVar bound to no argument; no override can match it.
     def authenticate(  # type: ignore[override]
@@ -37,17 +101,28 @@ class JWTAuthentication(authentication.JWTAuthentication):
             raise InvalidToken() from exc
 
     def get_user(self, validated_token: Token) -> AbstractBaseUser:  # type: ignore[override]
-        user_id = validated_token.get(api_settings.USER_ID_CLAIM)
+        user_id = str(validated_token.get(api_settings.USER_ID_CLAIM))
+        user = _recent_users.get(user_id)
+        if user is not None and _issued_for(validated_token, user):
+            return user
         try:
             user = User.objects.select_related("plan").get(pk=user_id, is_active=True)
         except User.DoesNotExist as exc:
             raise InvalidToken() from exc
         except (ValueError, DjangoValidationError) as exc:  # signed, but a malformed subject
             raise InvalidToken() from exc
-        revoke_claim = validated_token.get(api_settings.REVOKE_TOKEN_CLAIM)
-        if api_settings.CHECK_REVOKE_TOKEN and revoke_claim != get_md5_hash_password(user.password):
+        if not _issued_for(validated_token, user):
             raise InvalidToken()  # the password changed since the token was issued
+        _recent_users.keep(user)
         return user
+
+
+def _issued_for(validated_token: Token, user: User) -> bool:
+    """The token carries the digest of ``user``'s current password (if revocation is on)."""
+    if not api_settings.CHECK_REVOKE_TOKEN:
+        return True
+    revoke_claim = validated_token.get(api_settings.REVOKE_TOKEN_CLAIM)
+    return bool(revoke_claim == get_md5_hash_password(user.password))
 
 
 def authenticate_access_token(raw_token: str) -> tuple[AbstractBaseUser, Token]:

@@ -3,9 +3,11 @@
 Counting uses the two-bucket sliding window: a counter per fixed window, and the estimate
 ``previous * (share of the previous window still inside the sliding window) + current``.
 It needs one atomic ``INCR`` per hit (no read-modify-write race under concurrent requests,
-unlike DRF's timestamp-list throttles) and has no burst at window edges. The estimate assumes
-the previous window's hits were spread evenly, so after a burst late in a window the wait it
-announces can exceed one period (never two).
+unlike DRF's timestamp-list throttles) and has no burst at window edges. On Redis a hit is one
+round trip: a Lua script counts, reads the previous bucket, decides and takes a refused hit
+back (:data:`_HIT_SCRIPT`); other caches (the per-process fallback) use the cache API.
+The estimate assumes the previous window's hits were spread evenly, so after a burst late in
+a window the wait it announces can exceed one period (never two).
 
 - :class:`WindowThrottle`: the base of DRF throttles counted this way (the per-plan default
   throttle of every API view is ``billing.throttles.PlanRateThrottle``).
@@ -27,8 +29,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
@@ -44,6 +48,23 @@ if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
 _KEY_PREFIX = "ratelimit"
 
 OnCacheError = Literal["allow", "local"]
+
+# KEYS: the current and the previous bucket. ARGV: the limit, the weight of the previous
+# bucket (the share of the previous window still inside the sliding window), the bucket's
+# lifetime. Returns {allowed (0/1), current count (before taking a refused hit back), previous}.
+_HIT_SCRIPT = Script(
+    None,  # type: ignore[arg-type]  # run with an explicit client; bytes need no encoder
+    b"""
+local current = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+local previous = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+if previous * tonumber(ARGV[2]) + current <= tonumber(ARGV[1]) then
+    return {1, current, previous}
+end
+redis.call('DECR', KEYS[1])
+return {0, current, previous}
+""",
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +96,7 @@ class SlidingWindow:
         now = time.time() if now is None else now
         if not cache_outage.skip_cache():
             try:
-                hit = self._count(cache, ident, now)
+                hit = self._count(caches["default"], ident, now)
             except RedisError as exc:
                 cache_outage.failed(exc)
             else:
@@ -89,14 +110,25 @@ class SlidingWindow:
     def _count(self, store: BaseCache, ident: str, now: float) -> Hit:
         period, limit = self.rate.period, self.rate.limit
         window, offset = divmod(now, period)
-        key = self._key(ident, int(window))
+        key, previous_key = self._key(ident, int(window)), self._key(ident, int(window) - 1)
+        weight = 1 - offset / period
         # The bucket outlives its window by one period: it is the next window's "previous".
-        store.add(key, 0, timeout=2 * period + 1)
-        current = store.incr(key)
-        previous = store.get(self._key(ident, int(window) - 1), 0)
-        if previous * (1 - offset / period) + current <= limit:
+        lifetime = 2 * period + 1
+        if isinstance(store, RedisCache):
+            keys = [store.make_and_validate_key(k) for k in (key, previous_key)]
+            client = store._cache.get_client(keys[0], write=True)
+            allowed, current, previous = _HIT_SCRIPT(
+                keys, [limit, repr(weight), lifetime], client=client
+            )
+        else:
+            store.add(key, 0, timeout=lifetime)
+            current = store.incr(key)
+            previous = store.get(previous_key, 0)
+            allowed = previous * weight + current <= limit
+            if not allowed:
+                store.decr(key)  # refused hits are not counted
+        if allowed:
             return Hit(allowed=True, wait=0, key=key, store=store)
-        store.decr(key)  # refused hits are not counted
         return Hit(allowed=False, wait=self._wait(previous, current - 1, offset), key=key)
 
     def undo(self, hit: Hit) -> None:

@@ -277,6 +277,10 @@ JWT_REUSE_GRACE = parse_duration(env.str("JWT_REUSE_GRACE", default="30s"))
 if JWT_REUSE_GRACE.total_seconds() > 60:
     fail_configuration("JWT_REUSE_GRACE must be at most 1m (see .env.example).")
 PASSWORD_RESET_TTL = parse_duration(env.str("PASSWORD_RESET_TTL", default="1h"))
+# Each process keeps an authenticated (user, plan) this long instead of reading it on every
+# request (accounts.authentication); a password change or deactivation saved in another
+# process ends that user's old tokens there within this time ("0" disables the cache).
+AUTH_USER_CACHE_TTL = parse_duration(env.str("AUTH_USER_CACHE_TTL", default="5s"))
 
 # Brute-force limits ("count/period"). Client addresses are REMOTE_ADDR unless
 # TRUSTED_PROXY_COUNT says how many reverse proxies in front append to X-Forwarded-For.

@@ -92,12 +92,11 @@ def test_with_redis_stopped_the_api_answers_and_the_job_runs_once_redis_is_back(
             "GOOGLE_OAUTH_TOKEN_URL": f"{youtube.url}/token",
             "YOUTUBE_CLIENT_ID": "fake-client-id",
             "YOUTUBE_CLIENT_SECRET": "fake-client-secret",
-            "ASSET_URL_ALLOWED_HOSTS": asset.host,
+            "OUTBOUND_ALLOWED_HOSTS": asset.host,
             "UPLOAD_CHUNK_SIZE": str(CHUNK),
-            # The dispatcher (beat) looks every second and re-sends a job not picked up for
-            # two seconds, so the test does not wait the default ten minutes.
+            # The dispatcher (beat) looks every second (the default UPLOAD_STALE_AFTER of ten
+            # minutes stays: a job the queue refused is sent on the next pass, not after it).
             "UPLOAD_DISPATCH_INTERVAL": "1s",
-            "UPLOAD_STALE_AFTER": "2s",
         }
         base_url = stack.enter_context(asgi_server(**env))
         stack.enter_context(celery_worker_with_beat(tmp_path, **env))

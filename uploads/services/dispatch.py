@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from uploads.models import Job
+from uploads.models import Job, JobStatus
 from uploads.runner import embedded_runner
 from uploads.tasks import run_job_task
 
@@ -30,7 +30,12 @@ def job_dispatch(*, job: Job) -> None:
         try:
             run_job_task.apply_async(args=[str(job.pk)], countdown=max(0.0, delay))
         except KombuOperationalError:
-            # The job is committed; the beat's next pass sends it once Redis is back.
+            # The job is committed; the beat's next pass sends it once Redis is back: a
+            # run_after later than its updated_at makes it due again (see recovery), instead of
+            # waiting UPLOAD_STALE_AFTER like a lost message.
+            Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, run_after__isnull=True).update(
+                run_after=timezone.now()
+            )
             logger.warning("job %s: queue unavailable, left for the next dispatch pass", job.pk)
     else:
         embedded_runner.wake()
