@@ -20,7 +20,7 @@ from billing.models import PlanUsage
 from billing.services import plans_seed
 from tests.factories import DEFAULT_PASSWORD, ChannelFactory, UserFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
-from tests.outages.processes import celery_worker_with_beat, private_redis
+from tests.outages.processes import celery_worker_with_beat, deployment_env, private_redis
 from tests.outages.test_redis_down import wait_until_succeeded
 from tests.providers.youtube.fake_upload import FakeYouTubeUpload
 from tests.realtime.servers import shared_database_url
@@ -43,23 +43,13 @@ def test_redis_restarted_empty_with_jobs_due_runs_each_job_once(tmp_path: Path):
         redis_server = stack.enter_context(private_redis())
         youtube = stack.enter_context(FakeYouTubeUpload())
         asset = stack.enter_context(AssetServer(tmp_path / "episode.mp4"))
-        env = {
-            "DATABASE_URL": shared_database_url(),
-            "REDIS_URL": redis_server.url,
-            "JWT_SECRET": settings.JWT_SECRET,
-            "JWT_ISSUER": settings.JWT_ISSUER,
-            "JWT_AUDIENCE": settings.JWT_AUDIENCE,
-            "ENCRYPTION_KEY": settings.ENCRYPTION_KEY,
-            "LOG_LEVEL": "WARNING",
-            "YOUTUBE_API_URL": youtube.url,
-            "GOOGLE_OAUTH_TOKEN_URL": f"{youtube.url}/token",
-            "YOUTUBE_CLIENT_ID": "fake-client-id",
-            "YOUTUBE_CLIENT_SECRET": "fake-client-secret",
-            "OUTBOUND_ALLOWED_HOSTS": asset.host,
-            "UPLOAD_CHUNK_SIZE": str(CHUNK),
-            "UPLOAD_DISPATCH_INTERVAL": "1s",
-            "UPLOAD_STALE_AFTER": "2s",
-        }
+        env = deployment_env(
+            database_url=shared_database_url(),
+            redis_url=redis_server.url,
+            youtube_url=youtube.url,
+            asset_host=asset.host,
+            chunk_size=CHUNK,
+        )
         http = stack.enter_context(httpx.Client(base_url=stack.enter_context(asgi_server(**env))))
         login = http.post("/auth/login", json={"email": user.email, "password": DEFAULT_PASSWORD})
         auth = {"Authorization": f"Bearer {login.json()['access']}"}
