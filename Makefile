@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 ENV_FILE ?= .env
 export PORT HOST ENV_FILE
 
-.PHONY: run test lint format migrate clean help
+.PHONY: run test lint audit format migrate clean help
 
 help:
 	@echo "make run   - start Gateway on port $(PORT) (HTTP + WebSocket; worker and beat with REDIS_URL)"
@@ -61,6 +61,10 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff format --check .
 	DEBUG=true $(PY) -m mypy
 	$(VENV)/bin/lint-imports
+
+# Every pinned package against PyPI's advisories; needs PyPI's JSON API (not reachable in CI).
+audit: $(VENV)/.dev
+	$(VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict
 
 format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.conf import settings
 
 from tests.support.processes import ROOT, child_env, free_port
 
@@ -66,6 +67,32 @@ class PrivateRedis:
             self._process.terminate()
             self._process.wait(timeout=10)
         self._process = None
+
+
+def deployment_env(
+    *, database_url: str, redis_url: str, youtube_url: str, asset_host: str, chunk_size: int
+) -> dict[str, str]:
+    """The environment of a server and worker deployment on this test's database, Redis
+    ``redis_url`` and the fake YouTube; the beat re-sends a job not picked up within 2 s."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "JWT_SECRET": settings.JWT_SECRET,
+        "JWT_ISSUER": settings.JWT_ISSUER,
+        "JWT_AUDIENCE": settings.JWT_AUDIENCE,
+        "ENCRYPTION_KEY": settings.ENCRYPTION_KEY,
+        "LOG_LEVEL": "WARNING",
+        "YOUTUBE_API_URL": youtube_url,
+        "GOOGLE_OAUTH_TOKEN_URL": f"{youtube_url}/token",
+        "YOUTUBE_CLIENT_ID": "fake-client-id",
+        "YOUTUBE_CLIENT_SECRET": "fake-client-secret",
+        "OUTBOUND_ALLOWED_HOSTS": asset_host,
+        "UPLOAD_CHUNK_SIZE": str(chunk_size),
+        # The dispatcher (beat) looks every second and re-sends a job not picked up for
+        # two seconds, so the test does not wait the default ten minutes.
+        "UPLOAD_DISPATCH_INTERVAL": "1s",
+        "UPLOAD_STALE_AFTER": "2s",
+    }
 
 
 @contextmanager

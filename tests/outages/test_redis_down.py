@@ -13,12 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.conf import settings
 
 from billing.services import plans_seed
 from tests.factories import DEFAULT_PASSWORD, ChannelFactory, UserFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
-from tests.outages.processes import celery_worker_with_beat, private_redis
+from tests.outages.processes import celery_worker_with_beat, deployment_env, private_redis
 from tests.providers.youtube.fake_upload import FakeYouTubeUpload
 from tests.realtime.servers import shared_database_url
 from tests.support.processes import asgi_server
@@ -80,24 +79,16 @@ def test_with_redis_stopped_the_api_answers_and_the_job_runs_once_redis_is_back(
         redis_server = stack.enter_context(private_redis())
         youtube = stack.enter_context(FakeYouTubeUpload())
         asset = stack.enter_context(AssetServer(asset_path))
-        env = {
-            "DATABASE_URL": shared_database_url(),
-            "REDIS_URL": redis_server.url,
-            "JWT_SECRET": settings.JWT_SECRET,
-            "JWT_ISSUER": settings.JWT_ISSUER,
-            "JWT_AUDIENCE": settings.JWT_AUDIENCE,
-            "ENCRYPTION_KEY": settings.ENCRYPTION_KEY,
-            "LOG_LEVEL": "WARNING",
-            "YOUTUBE_API_URL": youtube.url,
-            "GOOGLE_OAUTH_TOKEN_URL": f"{youtube.url}/token",
-            "YOUTUBE_CLIENT_ID": "fake-client-id",
-            "YOUTUBE_CLIENT_SECRET": "fake-client-secret",
-            "OUTBOUND_ALLOWED_HOSTS": asset.host,
-            "UPLOAD_CHUNK_SIZE": str(CHUNK),
-            # The dispatcher (beat) looks every second (the default UPLOAD_STALE_AFTER of ten
-            # minutes stays: a job the queue refused is sent on the next pass, not after it).
-            "UPLOAD_DISPATCH_INTERVAL": "1s",
-        }
+        env = deployment_env(
+            database_url=shared_database_url(),
+            redis_url=redis_server.url,
+            youtube_url=youtube.url,
+            asset_host=asset.host,
+            chunk_size=CHUNK,
+        )
+        # The default UPLOAD_STALE_AFTER (ten minutes) stays: a job the queue refused is sent on
+        # the dispatcher's next pass, not after the stale threshold.
+        del env["UPLOAD_STALE_AFTER"]
         base_url = stack.enter_context(asgi_server(**env))
         stack.enter_context(celery_worker_with_beat(tmp_path, **env))
         http = stack.enter_context(httpx.Client(base_url=base_url, timeout=10))

@@ -29,6 +29,7 @@ from uploads.models import Job, JobStatus
 from uploads.tasks import jobs_dispatch_due
 
 pytestmark = [
+    pytest.mark.drill,
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
@@ -121,6 +122,9 @@ def test_a_worker_killed_mid_upload_ends_succeeded_once_with_usage_counted_once(
     assert job.status == JobStatus.SUCCEEDED
     assert job.attempts == 2
     assert job.result["provider_id"] == fake_youtube.session.video_id
+    assert job.error is None
+    assert Job.objects.filter(status=JobStatus.SUCCEEDED).count() == 1
+    assert len(fake_youtube.sessions) == 1  # one video at the platform, resumed not restarted
     assert PlanUsage.objects.get().uploads == 1
     assert len(fake_youtube.initiations) == 1
     assert fake_youtube.status_queries == 1

@@ -3,6 +3,9 @@ check of a job's ``assetUrl``: one of those files, or a public https URL."""
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -13,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.services import user_storage_limit
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from core.ssrf import UnsafeAssetUrl, resolve_target
 from core.storage import InvalidUploadToken, LocalStorage, PresignedPut, get_storage
 from uploads import selectors
@@ -21,6 +24,11 @@ from uploads.models import StoredAsset
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+# A disk (or quota) that is full: the upload can be retried with the same URL once space is freed.
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def asset_url_check(*, user: User, asset_url: str) -> None:
@@ -136,7 +144,13 @@ def stored_asset_receive(*, token: str, content_type: str, chunks: Iterator[byte
         if received != signed.size_bytes:
             raise InvalidInput("The body is smaller than presigned.", code="invalid")
 
-    storage.write(signed.key, limited())
+    try:
+        storage.write(signed.key, limited())
+    except OSError as exc:
+        if exc.errno not in _NO_SPACE:
+            raise
+        logger.error("local storage is full: %s", os.strerror(exc.errno))
+        raise ServiceUnavailable("Our storage is full; retry later.", code="storage_full") from exc
     StoredAsset.objects.filter(pk=asset.pk).update(uploaded_at=timezone.now())
     asset.refresh_from_db()
     return asset
