@@ -7,17 +7,44 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from tests.support.processes import ROOT, _wait_until_listening, child_env, free_port
 
 START_COMMANDS = ("procfile", "dockerfile", "make run")
+
+
+@cache
+def _migrated_sqlite_template() -> Path:
+    """One SQLite database migrated once per test session (dj-stripe's migrations take a
+    minute), copied for each ``make run`` so its own migrate step finds nothing left to do."""
+    template = Path(tempfile.mkdtemp(prefix="gateway-sqlite-")) / "template.sqlite3"
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=child_env(DATABASE_URL=f"sqlite:///{template}", LOG_LEVEL="WARNING"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    return template
+
+
+def embedded_database_url(workdir: Path) -> str:
+    """The ``DATABASE_URL`` of a fresh, already migrated SQLite database in ``workdir``."""
+    database = workdir / "gateway.sqlite3"
+    shutil.copyfile(_migrated_sqlite_template(), database)
+    return f"sqlite:///{database}"
 
 
 def procfile_web_command() -> list[str]:

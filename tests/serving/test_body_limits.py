@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.serving.servers import Server, started
+from tests.serving.servers import Server, embedded_database_url, started
 
 MIB = 1024 * 1024
 FAR_OVER = 200 * MIB
@@ -32,7 +32,7 @@ def server(tmp_path_factory) -> Server:
         "make run",
         workdir,
         ENV_FILE=str(workdir / ".env"),
-        DATABASE_URL=f"sqlite:///{workdir / 'gateway.sqlite3'}",
+        DATABASE_URL=embedded_database_url(workdir),
         UPLOAD_EMBEDDED_RUNNER="false",
     ) as running:
         yield running

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from tests.realtime.servers import shared_database_url
-from tests.serving.servers import START_COMMANDS, started
+from tests.serving.servers import START_COMMANDS, embedded_database_url, started
 
 LIMITS = {
     "LOGIN_LIMIT_PER_IP": "3/15m",
@@ -29,7 +29,7 @@ def _server_env(start: str, tmp_path) -> dict[str, str]:
         # make run's own embedded mode: SQLite, no Redis, the .env it writes itself.
         return {
             "ENV_FILE": str(tmp_path / ".env"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite3'}",
+            "DATABASE_URL": embedded_database_url(tmp_path),
             **LIMITS,
         }
     return {

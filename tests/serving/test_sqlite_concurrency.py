@@ -11,7 +11,7 @@ from threading import Barrier
 import httpx
 import pytest
 
-from tests.serving.servers import Server, started
+from tests.serving.servers import Server, embedded_database_url, started
 from tests.support.processes import run_python
 
 WRITERS = 20
@@ -53,7 +53,7 @@ print(json.dumps(out))
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory) -> tuple[Server, dict]:
     workdir: Path = tmp_path_factory.mktemp("sqlite-concurrency")
-    database_url = f"sqlite:///{workdir / 'gateway.sqlite3'}"
+    database_url = embedded_database_url(workdir)
     with started(
         "make run",
         workdir,

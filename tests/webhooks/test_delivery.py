@@ -51,7 +51,13 @@ def test_a_refused_delivery_is_retried_with_the_same_webhook_id_until_answered(
     assert [r.answered for r in receiver.received] == [500, 500, 200]
     assert len({r.webhook_id for r in receiver.received}) == 1
     assert all(r.verified for r in receiver.received)
-    expected = {"type": "job:update", "jobId": str(job.id), "status": "RUNNING", "progress": 40}
+    expected = {
+        "type": "job:update",
+        "jobId": str(job.id),
+        "status": "RUNNING",
+        "progress": 40,
+        "waitingFor": None,
+    }
     assert [r.event for r in receiver.received] == [expected] * 3
     delivery = WebhookDelivery.objects.get()
     assert delivery.message_id == receiver.received[0].webhook_id
