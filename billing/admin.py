@@ -89,6 +89,19 @@ class PlanUsageAdmin(OwnerColumnMixin, ReadOnlyAdminMixin, GatewayModelAdmin):
 admin.site.unregister(WebhookEventTrigger)
 
 
+def _no_actions(request: HttpRequest) -> dict:
+    return {}
+
+
+# dj-stripe's own actions (re-sync, cancel a subscription) call Stripe for the selected rows
+# and declare no permission, so a viewer could run them; operators sync with
+# `manage.py djstripe_sync_models` and cancel in Stripe's dashboard.
+for _model, _model_admin in admin.site._registry.items():
+    if _model._meta.app_label == "djstripe":
+        _model_admin.actions = []
+        _model_admin.get_actions = _no_actions  # type: ignore[method-assign]
+
+
 @admin.register(WebhookEventTrigger)
 class WebhookEventTriggerAdmin(djstripe_admin.WebhookEventTriggerAdmin):
     actions = ["replay"]

@@ -110,7 +110,7 @@ def test_a_viewer_sees_no_action_box_no_toggle_and_no_save(viewer_client, plans)
 
 
 def test_retry_through_the_action_queues_the_job_and_is_logged(operator_client, operator):
-    channel = ManualChannelFactory()
+    channel = ChannelFactory()  # a platform that takes uploads: a retry is accepted
     failed = job_on(channel, JobStatus.FAILED, title="Failed", error={"code": "x", "message": "y"})
     running = job_on(channel, JobStatus.RUNNING, title="Running")
 

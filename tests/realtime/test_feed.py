@@ -27,7 +27,7 @@ def test_a_single_chunk_upload_is_seen_running_then_done(user, tmp_path, setting
     path = tmp_path / "short.mp4"
     write_random_file(path, 100_000)
     with AssetServer(path) as server:
-        settings.ASSET_URL_ALLOWED_HOSTS = [server.host]
+        settings.OUTBOUND_ALLOWED_HOSTS = [server.host]
         job = JobFactory(channel__user=user, asset_url=server.url)
 
         async def scenario() -> list[dict]:
