@@ -13,12 +13,15 @@ the saving process (a password reset, a deactivation, an admin edit); in the oth
 a password change or deactivation ends the old tokens within the TTL, and a plan change
 (``billing.subscriptions`` updates the row) reaches the rate limit within the TTL. Every
 request gets its own copies, so a view that changes ``request.user`` changes nothing shared.
+
+Verifying a token's signature and claims is a pure function of the token and the clock, so
+each process also remembers the tokens it verified (:data:`_verified_tokens`) until they expire:
+a client's next requests with the same token skip the HMAC and the claim checks.
 """
 
 from __future__ import annotations
 
 import copy
-import threading
 import time
 
 from django.conf import settings
@@ -35,6 +38,7 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import User
+from core.memo import ExpiringMemo
 
 
 class InvalidToken(exceptions.AuthenticationFailed):
@@ -45,31 +49,21 @@ class InvalidToken(exceptions.AuthenticationFailed):
 class RecentUsers:
     """Active users with their plan, kept per process for ``AUTH_USER_CACHE_TTL`` seconds."""
 
-    MAX_ENTRIES = 10_000
-
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, User]] = {}
+        self._memo: ExpiringMemo[str, User] = ExpiringMemo(max_entries=10_000)
 
     def get(self, user_id: str) -> User | None:
         """A copy of the kept user (and plan), or ``None`` when absent or expired."""
-        entry = self._entries.get(user_id)
-        if entry is None or time.monotonic() >= entry[0]:
-            return None
-        return _copy(entry[1])
+        user = self._memo.get(user_id)
+        return None if user is None else _copy(user)
 
     def keep(self, user: User) -> None:
         ttl = settings.AUTH_USER_CACHE_TTL.total_seconds()
-        if ttl <= 0:
-            return
-        with self._lock:
-            if len(self._entries) >= self.MAX_ENTRIES:
-                self._entries.clear()  # simple bound; entries live seconds anyway
-            self._entries[str(user.pk)] = (time.monotonic() + ttl, _copy(user))
+        if ttl > 0:
+            self._memo.keep(str(user.pk), _copy(user), until=time.monotonic() + ttl)
 
     def drop(self, user_id: str) -> None:
-        with self._lock:
-            self._entries.pop(user_id, None)
+        self._memo.drop(user_id)
 
 
 def _copy(user: User) -> User:
@@ -81,6 +75,10 @@ def _copy(user: User) -> User:
 
 
 _recent_users = RecentUsers()
+
+
+# Access tokens this process verified, kept until their ``exp`` (wall clock, as ``exp`` is).
+_verified_tokens: ExpiringMemo[bytes, Token] = ExpiringMemo(max_entries=10_000, clock=time.time)
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.authentication.user_saved")
@@ -99,6 +97,13 @@ class JWTAuthentication(authentication.JWTAuthentication):
             return super().authenticate(request)
         except SimpleJWTFailed as exc:  # includes simplejwt's InvalidToken
             raise InvalidToken() from exc
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        token = _verified_tokens.get(raw_token)
+        if token is None:
+            token = super().get_validated_token(raw_token)
+            _verified_tokens.keep(raw_token, token, until=float(token["exp"]))
+        return token
 
     def get_user(self, validated_token: Token) -> AbstractBaseUser:  # type: ignore[override]
         user_id = str(validated_token.get(api_settings.USER_ID_CLAIM))

@@ -28,3 +28,16 @@ class SharedConnectionPool(redis.ConnectionPool):
             if key not in _pools:
                 _pools[key] = redis.ConnectionPool.from_url(url, **kwargs)
             return _pools[key]
+
+
+_clients: dict[redis.ConnectionPool, redis.Redis] = {}
+
+
+def shared_client(pool: redis.ConnectionPool) -> redis.Redis:
+    """One client per pool: Django's ``get_client`` builds a new ``Redis`` object on every
+    call (a tenth of a millisecond each), which the throttle paid on every request."""
+    client = _clients.get(pool)
+    if client is None:
+        with _lock:
+            client = _clients.setdefault(pool, redis.Redis(connection_pool=pool))
+    return client

@@ -38,6 +38,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 from core.cache_outage import cache_outage, local_counts
+from core.redis_pool import shared_client
 from gateway.env import Rate
 
 if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
@@ -116,7 +117,9 @@ class SlidingWindow:
         lifetime = 2 * period + 1
         if isinstance(store, RedisCache):
             keys = [store.make_and_validate_key(k) for k in (key, previous_key)]
-            client = store._cache.get_client(keys[0], write=True)
+            # Django's client would build a new ``Redis`` around this pool on every call.
+            pool = store._cache._get_connection_pool(write=True)  # type: ignore[attr-defined]
+            client = shared_client(pool)
             allowed, current, previous = _HIT_SCRIPT(
                 keys, [limit, repr(weight), lifetime], client=client
             )

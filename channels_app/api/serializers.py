@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from channels_app.models import Channel, ChannelStatus
+from core.wire import datetime_wire
 from providers.platforms import Platform
 
 
@@ -35,6 +38,19 @@ class ChannelSerializer(serializers.ModelSerializer):
             "last_refreshed_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Channel) -> dict[str, Any]:
+        """The fields above built directly (the channels list's hot path; see ``core.wire``)."""
+        return {
+            "id": str(instance.id),
+            "platform": instance.platform,
+            "display_name": instance.display_name,
+            "provider_channel_id": instance.provider_channel_id,
+            "status": instance.status,
+            "meta": dict(instance.meta),
+            "connected_at": datetime_wire(instance.connected_at),
+            "last_refreshed_at": datetime_wire(instance.last_refreshed_at),
+        }
 
 
 class ConnectInputSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ import uuid
 
 import jwt
 import pytest
+import time_machine
 from django.conf import settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
@@ -190,3 +191,16 @@ def test_a_stale_authorization_header_does_not_block_login_or_refresh(api_client
     response = api_client.post("/auth/token/refresh", {"refresh": tokens.refresh}, format="json")
 
     assert response.status_code == 200
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(api_client):
+    """The process remembers verified tokens; the memory never outlives a token's ``exp``."""
+    user = UserFactory()
+    header = f"Bearer {_token(user, exp=int(time.time()) + 2)}"
+    assert _me(api_client, header).status_code == 200
+
+    with time_machine.travel(time.time() + 3):
+        response = _me(api_client, header)
+
+    assert response.status_code == 401
+    assert response.json() == INVALID_TOKEN

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from core.wire import datetime_wire, uuid_wire
 from providers.platforms import Platform
 from uploads.models import Job, JobStatus, WaitingReason
 
@@ -67,6 +70,38 @@ class JobSerializer(serializers.ModelSerializer):
             "waiting_for",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Job) -> dict[str, Any]:
+        """The fields above built directly (the jobs list's hot path; see ``core.wire``)."""
+        error, result, waiting_for = instance.error, instance.result, instance.waiting_for
+        return {
+            "id": str(instance.id),
+            "status": instance.status,
+            "progress": instance.progress,
+            "platform": instance.platform,
+            "channel_id": uuid_wire(instance.channel_id),
+            "title": instance.title,
+            "description": instance.description,
+            "asset_url": instance.asset_url,
+            "scheduled_at": datetime_wire(instance.scheduled_at),
+            "created_at": datetime_wire(instance.created_at),
+            "started_at": datetime_wire(instance.started_at),
+            "finished_at": datetime_wire(instance.finished_at),
+            "attempts": instance.attempts,
+            "error": None
+            if error is None
+            else {"code": error["code"], "message": error["message"]},
+            "result": (
+                None
+                if result is None
+                else {"provider_id": result["provider_id"], "url": result["url"]}
+            ),
+            "waiting_for": (
+                None
+                if waiting_for is None
+                else {"reason": waiting_for["reason"], "until": datetime_wire(waiting_for["until"])}
+            ),
+        }
 
 
 class JobListQuerySerializer(serializers.Serializer):
