@@ -72,6 +72,7 @@ ERROR_CODES: frozenset[str] = frozenset(
         "storage_limit_reached",
         "throttled",
         "unsupported_media_type",
+        "upload_limit_exceeded",
         "upload_unsupported",
         "webhook_limit_reached",
     }

@@ -18,7 +18,7 @@ Two ways to connect exist:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, ClassVar, Literal
@@ -39,8 +39,27 @@ GrantRotatedCallback = Callable[[str], None]
 so the caller must store the new one at once or the grant is lost."""
 
 
+ApiCallCallback = Callable[[str], None]
+"""Called with the platform's API method (``videos.insert``, ``channels.list``) just before a
+provider calls it, so the caller can charge the platform's quota first (see
+:attr:`Provider.api_costs`). It raises ``QuotaExhaustedError`` to stop the call."""
+
+
 def _grant_rotation_unexpected(refresh_token: str) -> None:
     raise RuntimeError("this publish was not given an on_grant_rotated callback")
+
+
+def _uncharged(method: str) -> None:
+    """The default :data:`ApiCallCallback`: nothing is charged."""
+
+
+@dataclass(frozen=True)
+class ApiCost:
+    """What one call of a platform API method costs of the platform's daily quota."""
+
+    units: int = 0
+    uploads: int = 0
+    """Calls counted in a bucket of their own (YouTube's ``videos.insert``)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,9 @@ class PublishRequest:
         default=_grant_rotation_unexpected, repr=False, compare=False
     )
     """Where a rotated refresh token goes (see :data:`GrantRotatedCallback`)."""
+    before_call: ApiCallCallback = field(default=_uncharged, repr=False, compare=False)
+    """Called before each platform API call (see :data:`ApiCallCallback`); a resumed upload
+    session is not a new call."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +125,9 @@ class Provider:
     media_types: ClassVar[tuple[str, ...]] = ()
     title_max_length: ClassVar[int] = 255
     description_max_length: ClassVar[int] = 5000
+    api_costs: ClassVar[Mapping[str, ApiCost]] = {}
+    """The quota cost of each API method the provider calls, for platforms whose quota is
+    shared by every creator of one deployment; a method not listed costs nothing."""
 
     @property
     def name(self) -> str:
@@ -153,8 +178,11 @@ class OAuthProvider(Provider):
         """Trade an authorization code for a grant and read the account it opens."""
         raise NotImplementedError
 
-    def fetch_account(self, *, refresh_token: str) -> AccountSnapshot:
-        """Read the account's current name, picture and figures with a stored grant."""
+    def fetch_account(
+        self, *, refresh_token: str, before_call: ApiCallCallback | None = None
+    ) -> AccountSnapshot:
+        """Read the account's current name, picture and figures with a stored grant
+        (``before_call`` as in :attr:`PublishRequest.before_call`)."""
         raise NotImplementedError
 
     def revoke(self, *, refresh_token: str) -> bool:

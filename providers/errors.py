@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class ProviderError(Exception):
     """A platform call failed. ``code`` is stable and safe to show; ``message`` is human."""
@@ -17,6 +19,19 @@ class ProviderError(Exception):
 
 class TransientProviderError(ProviderError):
     """Worth retrying later: timeouts, connection resets, HTTP 429 and 5xx."""
+
+
+class QuotaExhaustedError(TransientProviderError):
+    """The platform's daily quota for this deployment's project is spent: wait for ``until``
+    (the platform's reset; ``None`` when the platform did not say, for the caller to work out).
+
+    Raised by the caller's ``before_call`` when its ledger has no budget left, and by a
+    provider when the platform answers that the quota is exceeded anyway.
+    """
+
+    def __init__(self, message: str, *, until: datetime | None = None):
+        super().__init__(message, code="platform_quota")
+        self.until = until
 
 
 class PermanentProviderError(ProviderError):

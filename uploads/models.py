@@ -26,6 +26,7 @@ class WaitingReason(models.TextChoices):
     """
 
     RETRY = "retry", "back-off after a transient error"
+    PLATFORM_QUOTA = "platform_quota", "the platform's daily quota is spent until its reset"
 
 
 class Job(models.Model):

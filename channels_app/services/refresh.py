@@ -10,9 +10,15 @@ from django.utils import timezone
 from channels_app.errors import ProviderUnavailable, provider_not_configured
 from channels_app.models import Channel, ChannelStatus
 from channels_app.services.grants import channel_grant_or_none, channel_grant_replace
+from channels_app.services.quota_calls import channel_call_charger
 from core.errors import NotFound
 from providers.base import OAuthProvider
-from providers.errors import GrantRevokedError, ProviderError, TransientProviderError
+from providers.errors import (
+    GrantRevokedError,
+    ProviderError,
+    QuotaExhaustedError,
+    TransientProviderError,
+)
 from providers.registry import get_provider
 
 logger = logging.getLogger(__name__)
@@ -45,7 +51,10 @@ def channel_refresh(*, channel: Channel) -> Channel:
             channel.save(update_fields=["status", "updated_at"])
             return channel
         try:
-            account = provider.fetch_account(refresh_token=refresh_token)
+            account = provider.fetch_account(
+                refresh_token=refresh_token,
+                before_call=channel_call_charger(channel=channel, provider=provider),
+            )
         except ProviderError as exc:
             # The platform may have traded a single-use refresh token before failing.
             channel_grant_replace(channel, exc.rotated_refresh_token)
@@ -71,4 +80,7 @@ def channel_refresh(*, channel: Channel) -> Channel:
             channel_grant_replace(channel, account.refresh_token)
             return channel
     # Raised after the commit, so a rotated token stored above survives the 503.
-    raise ProviderUnavailable(f"{provider.name} did not answer; try again later.") from unavailable
+    message = f"{provider.name} did not answer; try again later."
+    if isinstance(unavailable, QuotaExhaustedError):
+        message = f"{unavailable.message} Try again after midnight Pacific time."
+    raise ProviderUnavailable(message) from unavailable

@@ -20,6 +20,7 @@ from requests_oauthlib import OAuth2Session
 
 from providers.base import (
     AccountSnapshot,
+    ApiCallCallback,
     OAuthProvider,
     ProgressCallback,
     PublishRequest,
@@ -151,7 +152,10 @@ class SoundCloudProvider(OAuthProvider):
             raise PermanentProviderError("SoundCloud issued no access token.", code="bad_response")
         return dict(token)
 
-    def fetch_account(self, *, refresh_token: str) -> AccountSnapshot:
+    def fetch_account(
+        self, *, refresh_token: str, before_call: ApiCallCallback | None = None
+    ) -> AccountSnapshot:
+        # No shared daily quota is kept for SoundCloud (``api_costs`` is empty).
         token = self._refresh(refresh_token)
         rotated = token.get("refresh_token")
         try:

@@ -17,7 +17,16 @@ from providers.errors import (
     GrantRevokedError,
     PermanentProviderError,
     ProviderError,
+    QuotaExhaustedError,
     TransientProviderError,
+)
+
+#: Reasons of a 403 that only ask to slow down: retried with back-off like a 429.
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+
+UPLOAD_LIMIT_MESSAGE = (
+    "Your YouTube channel has reached the number of videos YouTube lets it upload for now. "
+    "This is a limit of your channel, set by YouTube: retry this upload in a day."
 )
 
 #: Exceptions raised when Google could not be reached or did not answer in time.
@@ -63,7 +72,12 @@ def translate_google_error(exc: Exception) -> ProviderError:
         reason = _http_error_reason(exc)
         if status == 401:
             return GrantRevokedError("Google no longer accepts this grant.", code="grant_revoked")
-        if status == 429 or status >= 500 or reason in {"rateLimitExceeded", "backendError"}:
+        if reason == "quotaExceeded":
+            # The project's daily quota, whatever our ledger thought: wait for the reset.
+            return QuotaExhaustedError("YouTube's daily quota for this project is spent.")
+        if reason == "uploadLimitExceeded":
+            return PermanentProviderError(UPLOAD_LIMIT_MESSAGE, code="upload_limit_exceeded")
+        if status == 429 or status >= 500 or reason in {*RATE_LIMIT_REASONS, "backendError"}:
             return TransientProviderError(f"YouTube answered {status} ({reason or 'no reason'}).")
         return PermanentProviderError(
             f"YouTube refused the request: {status} ({reason or 'no reason'}).",

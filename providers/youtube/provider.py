@@ -15,6 +15,8 @@ from oauthlib.oauth2 import OAuth2Error
 
 from providers.base import (
     AccountSnapshot,
+    ApiCallCallback,
+    ApiCost,
     OAuthProvider,
     ProgressCallback,
     PublishRequest,
@@ -68,6 +70,8 @@ class YouTubeProvider(OAuthProvider):
     title_max_length = 100
     description_max_length = 5000
     supports_revocation = True
+    # YouTube's "Quota costs" page: videos.insert has a daily bucket of its own.
+    api_costs = {"channels.list": ApiCost(units=1), "videos.insert": ApiCost(uploads=1)}
 
     def is_configured(self) -> bool:
         return bool(settings.YOUTUBE_CLIENT_ID and settings.YOUTUBE_CLIENT_SECRET)
@@ -128,11 +132,17 @@ class YouTubeProvider(OAuthProvider):
             refresh_token=credentials.refresh_token,
         )
 
-    def fetch_account(self, *, refresh_token: str) -> AccountSnapshot:
-        return self._read_channel(youtube_credentials(refresh_token))
+    def fetch_account(
+        self, *, refresh_token: str, before_call: ApiCallCallback | None = None
+    ) -> AccountSnapshot:
+        return self._read_channel(youtube_credentials(refresh_token), before_call=before_call)
 
-    def _read_channel(self, credentials: Credentials) -> AccountSnapshot:
+    def _read_channel(
+        self, credentials: Credentials, *, before_call: ApiCallCallback | None = None
+    ) -> AccountSnapshot:
         youtube = build_youtube(credentials)
+        if before_call is not None:
+            before_call("channels.list")
         try:
             response = youtube.channels().list(part="snippet,statistics", mine=True).execute()
         except (auth_exceptions.GoogleAuthError, HttpError, *NETWORK_ERRORS) as exc:

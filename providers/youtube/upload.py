@@ -8,6 +8,8 @@
   already has (``PUT`` with ``Content-Range: bytes */TOTAL``) and continues from there instead
   of uploading twice; the client's own ``num_retries`` is not used (it may resend a consumed
   stream as an empty body).
+- ``request.before_call("videos.insert")`` runs before a new session is opened, never when an
+  open one is resumed: the quota is charged once per video.
 - A future ``scheduledAt`` is published by YouTube itself: ``privacyStatus: private`` with
   ``publishAt``, so nothing is public before it even though the upload starts early.
 """
@@ -84,6 +86,8 @@ def upload_video(
         video = None
         if session:
             video = _resume(insert, session, media.size())
+        if video is None and insert.resumable_uri is None:
+            request.before_call("videos.insert")  # a new session; resuming one is no new call
         while video is None:
             try:
                 progress, video = insert.next_chunk(num_retries=0)

@@ -17,6 +17,7 @@ from billing.models import Plan, PlanUsage
 from billing.services import month_start
 from channels_app.models import Channel, OAuthState
 from core import crypto
+from quotas.models import QuotaLedger
 from uploads.models import Job, JobStatus, StoredAsset
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,7 @@ CHANGELISTS = [
     "/admin/uploads/job/",
     "/admin/uploads/job/?status__exact=FAILED",
     "/admin/uploads/storedasset/",
+    "/admin/quotas/quotaledger/",
 ]
 ROWS = 200
 MAX_QUERIES = 10
@@ -98,6 +100,10 @@ def _populate(start: int, stop: int) -> None:
             content_type="video/mp4",
             size_bytes=1024,
         )
+        for user in users
+    )
+    QuotaLedger.objects.bulk_create(
+        QuotaLedger(project_key=f"youtube:{user.pk}", day=now.date(), uploads_spent=1)
         for user in users
     )
 

@@ -15,7 +15,9 @@ from django.utils import timezone
 from channels_app import tasks
 from channels_app.errors import ProviderUnavailable
 from channels_app.models import Channel, ChannelStatus, OAuthState
+from channels_app.services.refresh import channel_refresh
 from core.tasks import background
+from quotas.models import QuotaLedger
 from tests.factories import ChannelFactory, ManualChannelFactory, UserFactory
 from tests.providers.youtube.fake_google import CLIENT_ID, google_api_error, youtube_channel
 
@@ -82,6 +84,26 @@ def test_refresh_all_answers_202_when_a_platform_is_down(
     assert response.status_code == 202
     assert response.json() == {"queued": 1}
     assert Channel.objects.values().get(pk=channel.pk) == before
+
+
+def test_a_youtube_refresh_spends_one_unit_and_stops_before_calling_once_units_are_spent(
+    user, youtube_channel_of, fake_google, settings
+):
+    settings.YOUTUBE_DAILY_UNITS = 1
+    channel = youtube_channel_of(user, "a@gmail.com")
+    channel_refresh(channel=channel)
+    before = Channel.objects.values().get(pk=channel.pk)
+    calls: list[object] = []
+    fake_google.route("GET", "/youtube/v3/channels", lambda request: calls.append(request))
+
+    with pytest.raises(ProviderUnavailable) as refused:
+        channel_refresh(channel=channel)
+
+    assert "daily quota" in refused.value.message
+    assert calls == []
+    assert Channel.objects.values().get(pk=channel.pk) == before
+    ledger = QuotaLedger.objects.get()
+    assert (ledger.units_spent, ledger.uploads_spent) == (1, 0)
 
 
 @pytest.mark.django_db(transaction=True)

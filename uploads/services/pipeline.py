@@ -18,7 +18,7 @@ import mimetypes
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
@@ -35,6 +35,7 @@ from channels_app.services.grants import (
     channel_grant_replace,
     channel_mark_needs_reauth,
 )
+from channels_app.services.quota_calls import channel_call_charger
 from providers.base import (
     FeedDirectoryProvider,
     OAuthProvider,
@@ -42,8 +43,14 @@ from providers.base import (
     PublishRequest,
     PublishResult,
 )
-from providers.errors import GrantRevokedError, ProviderError, TransientProviderError
+from providers.errors import (
+    GrantRevokedError,
+    ProviderError,
+    QuotaExhaustedError,
+    TransientProviderError,
+)
 from providers.registry import get_provider
+from quotas.services import quota_next_reset
 from uploads.asset_stream import asset_stream_open
 from uploads.events import publish_job_event_on_commit
 from uploads.models import Job, JobStatus, WaitingReason
@@ -128,6 +135,7 @@ def _publish(
             refresh_token=refresh_token,
             resume_session=job.upload_session_uri,
             on_grant_rotated=lambda token: channel_grant_replace(channel, token),
+            before_call=channel_call_charger(channel=channel, provider=provider),
         )
         return provider.publish(
             request,
@@ -187,6 +195,8 @@ def _job_run_claimed(*, job: Job, lease: JobLease) -> RunOutcome:
     except JobLost:
         logger.warning("job %s: taken from this worker, stopping", job.pk)
         return RunOutcome(status="lost")
+    except QuotaExhaustedError as exc:
+        return _job_wait_for_quota(job=job, running=mine, until=exc.until or quota_next_reset())
     except TransientProviderError as exc:
         return _job_after_transient(job=job, running=mine, exc=exc)
     except SoftTimeLimitExceeded:
@@ -257,6 +267,27 @@ def _job_hand_back(*, lease: JobLease) -> RunOutcome:
         publish_job_event_on_commit(lease.job_id)
         logger.info("job %s: handed back to the queue after a database error", lease.job_id)
         return RunOutcome(status=JobStatus.QUEUED, retry_in=0.0)
+
+
+def _job_wait_for_quota(*, job: Job, running: QuerySet[Job], until: datetime) -> RunOutcome:
+    """Queue a job again until the platform's quota resets, without using up an attempt.
+
+    Not a failure: the platform refused nothing of this upload. The outcome asks the task for
+    no retry of its own: the beat sends the job again once ``until`` has passed.
+    """
+    now = timezone.now()
+    if running.update(
+        status=JobStatus.QUEUED,
+        attempts=F("attempts") - 1,
+        run_after=until,
+        waiting_reason=WaitingReason.PLATFORM_QUOTA,
+        lease_id=None,
+        lease_expires_at=None,
+        updated_at=now,
+    ):
+        publish_job_event_on_commit(job.pk)
+    logger.info("job %s: waiting for the platform's quota until %s", job.pk, until.isoformat())
+    return RunOutcome(status=JobStatus.QUEUED)
 
 
 def _job_after_transient(

@@ -7,9 +7,11 @@ from datetime import datetime
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from quotas.services import quota_day_start
 from uploads.events import publish_job_event_on_commit
 from uploads.models import Job, JobStatus
 from uploads.services.transitions import job_fail
@@ -27,6 +29,8 @@ def jobs_recover_and_collect_due(*, every_due: bool = False, limit: int = 500) -
       message). Returning a job touches its ``updated_at``, so it is not handed out again at
       every tick.
     - ``every_due`` (the embedded runner, which is the queue itself): every due QUEUED job.
+
+    Due jobs come in fair order (:func:`jobs_in_fair_order`).
     """
     now = timezone.now()
     stale_before = now - settings.UPLOAD_STALE_AFTER
@@ -37,9 +41,34 @@ def jobs_recover_and_collect_due(*, every_due: bool = False, limit: int = 500) -
     )
     if not every_due:
         due = due.filter(Q(updated_at__lt=stale_before) | Q(run_after__gt=F("updated_at")))
-    ids = list(due.order_by("run_after", "created_at").values_list("pk", flat=True)[:limit])
+    ids = list(jobs_in_fair_order(due).values_list("pk", flat=True)[:limit])
     Job.objects.filter(pk__in=ids, status=JobStatus.QUEUED).update(updated_at=now)
     return recovered + ids
+
+
+def jobs_in_fair_order(jobs: QuerySet[Job]) -> QuerySet[Job]:
+    """``jobs`` in the order they should get a platform's shared daily quota: round-robin by
+    creator and platform, so everyone's first uploads of the day go before anyone's twentieth.
+
+    A job's turn is the number of its creator's jobs on that platform started since the last
+    quota reset (midnight Pacific time), plus its place among that creator's jobs here
+    (oldest first); lower turns first, and the older job first within a turn.
+    """
+    started_today = (
+        Job.objects.filter(
+            user=OuterRef("user"),
+            platform=OuterRef("platform"),
+            started_at__gte=quota_day_start(),
+        )
+        .order_by()
+        .values("user")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    place = Window(RowNumber(), partition_by=[F("user"), F("platform")], order_by="created_at")
+    return jobs.annotate(turn=place + Coalesce(Subquery(started_today), 0)).order_by(
+        "turn", "created_at"
+    )
 
 
 def _lease_lapsed(*, now: datetime, stale_before: datetime) -> Q:

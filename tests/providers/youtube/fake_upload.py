@@ -9,7 +9,8 @@ It speaks the protocol google-api-python-client uses (see DEPENDENCY-NOTES):
 - ``PUT <session>`` with ``Content-Range: bytes */total`` and no body: the status query.
 
 Bodies are hashed as they stream in, so a 1 GiB upload costs no memory here. Failures can be
-injected: a status for the initiation (401, 400) or for the n-th chunk PUT (503 mid-upload,
+injected: a status for the initiation (401, 400, or 403 with a reason such as
+``quotaExceeded``) or for the n-th chunk PUT (503 mid-upload,
 whose bytes are then discarded like a real server would), and a delay per chunk.
 ``POST /token`` answers a refresh-token grant, standing in for Google's token endpoint.
 """
@@ -106,8 +107,10 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.initiations.append(json.loads(body or b"{}"))
             status = fake.initiation_status
+            reason = fake.initiation_reason
         if status is not None:
-            self._error(status, "uploadLimitExceeded" if status == 400 else "authError")
+            default = "uploadLimitExceeded" if status == 400 else "authError"
+            self._error(status, reason or default)
             return
         session = Session(
             id=uuid.uuid4().hex,
@@ -201,6 +204,7 @@ class FakeYouTubeUpload(LoopbackServer):
         self.token_requests = 0
         self.bytes_received = 0  # every body byte that reached the server, kept or not
         self.initiation_status: int | None = None
+        self.initiation_reason = ""  # the error reason with it (default: by status)
         self.chunk_failures: dict[int, int] = {}  # index of the chunk PUT (0-based) -> status
         self.chunk_delay = 0.0
         self._chunk_index = 0

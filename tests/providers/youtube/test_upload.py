@@ -196,7 +196,12 @@ def test_a_permanent_400_fails_at_once_without_retry(channel, asset, fake_youtub
     assert outcome.retry_in is None
     assert job.status == JobStatus.FAILED
     assert job.attempts == 1
-    assert job.error["code"] == "uploadLimitExceeded"
+    assert job.error == {
+        "code": "upload_limit_exceeded",
+        "message": "Your YouTube channel has reached the number of videos YouTube lets it "
+        "upload for now. This is a limit of your channel, set by YouTube: retry this upload in "
+        "a day.",
+    }
     assert channel.status == ChannelStatus.ACTIVE
     assert _usage(channel.user) == 0
     assert len(fake_youtube.initiations) == 1
