@@ -27,11 +27,12 @@ ASGIApp = Callable[..., Awaitable[None]]
 class EdgeRefusal(Exception):
     """Raised by a route's limit function to answer without reading the body."""
 
-    def __init__(self, *, status: int, code: str, detail: str):
+    def __init__(self, *, status: int, code: str, detail: str, retry_after: int | None = None):
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,11 @@ class BodyLimitMiddleware:
         try:
             limit = self._limit_for(scope)
         except EdgeRefusal as refusal:
-            await _refuse(send, refusal)
+            await refuse(send, refusal)
             return
         announced = _content_length(scope)
         if announced is not None and announced > limit:
-            await _refuse(send, _too_large(limit))
+            await refuse(send, _too_large(limit))
             return
         await self.app(scope, *_guarded_channels(receive, send, limit))
 
@@ -87,7 +88,7 @@ def _guarded_channels(receive: Receive, send: Send, limit: int) -> tuple[Receive
             received += len(message.get("body", b""))
             if received > limit and not response_started:
                 refused = True
-                await _refuse(send, _too_large(limit))
+                await refuse(send, _too_large(limit))
                 return {"type": "http.disconnect"}
         return message
 
@@ -120,21 +121,18 @@ def _too_large(limit: int) -> EdgeRefusal:
     )
 
 
-async def _refuse(send: Send, refusal: EdgeRefusal) -> None:
+async def refuse(send: Send, refusal: EdgeRefusal) -> None:
     """Answer in the API's error shape and close the connection (the rest of the body is
     never read)."""
     body = json.dumps(
         error_body(code=refusal.code, detail=refusal.detail, status_code=refusal.status)
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": refusal.status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    if refusal.retry_after is not None:
+        headers.append((b"retry-after", str(refusal.retry_after).encode()))
+    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP and WebSocket on one port (scripts/serve: gunicorn + uvicorn).
 
 HTTP passes ``core.asgi_limits.BodyLimitMiddleware`` first: a small JSON body everywhere, the
-signed size on the upload PUT (token checked before the body is read).
+signed size on the upload PUT (token checked before the body is read). Then
+``core.asgi_concurrency.InFlightLimit`` lets ``WEB_MAX_INFLIGHT`` requests into Django at once.
 """
 
 import os
@@ -17,12 +18,18 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from accounts.ws_auth import websocket_origin_validator  # noqa: E402
+from core.asgi_concurrency import InFlightLimit  # noqa: E402
 from core.asgi_limits import BodyLimitMiddleware, BodyRoute  # noqa: E402
 from gateway.routing import websocket_urlpatterns  # noqa: E402
 from uploads.api.views import blob_body_limit  # noqa: E402
 
 http_application = BodyLimitMiddleware(
-    django_asgi_app,
+    InFlightLimit(
+        django_asgi_app,
+        limit=settings.WEB_MAX_INFLIGHT,
+        queue_timeout=settings.WEB_QUEUE_TIMEOUT,
+        exempt=re.compile(r"^/(api/v1/upload/blob/|feeds/|health$)"),
+    ),
     default_limit=settings.REQUEST_BODY_MAX_BYTES,
     routes=[
         BodyRoute("PUT", re.compile(r"^/api/v1/upload/blob/(?P<token>[^/]+)$"), blob_body_limit)

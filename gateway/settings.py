@@ -166,6 +166,19 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Web worker processes (scripts/gunicorn.conf.py): one per core by default. Embedded mode (no
 # REDIS_URL) always runs one, since its channel layer and job runner live in one process.
 WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=os.cpu_count() or 1) if REDIS_URL else 1
+_DB_POOL: dict[str, Any] = DATABASES["default"].get("OPTIONS", {}).get("pool", {})
+# Requests inside Django at once per web process; the others wait in the event loop
+# (core.asgi_concurrency). By default as many as the process has database connections.
+WEB_MAX_INFLIGHT = env.int(
+    "WEB_MAX_INFLIGHT",
+    default=_DB_POOL.get("max_size", 10),
+)
+# Seconds a request may wait for its turn before a 503 with Retry-After; by default as long as
+# it may wait for a database connection.
+WEB_QUEUE_TIMEOUT = env.float(
+    "WEB_QUEUE_TIMEOUT",
+    default=_DB_POOL.get("timeout", 5.0),
+)
 # Every Redis client gives up after these many seconds, so an unreachable Redis degrades a
 # request (rate limits fall back, the job waits for the dispatcher) instead of hanging it.
 REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
