@@ -10,12 +10,13 @@ HOST ?= 127.0.0.1
 ENV_FILE ?= .env
 export PORT HOST ENV_FILE
 
-.PHONY: run test lint audit format migrate clean help
+.PHONY: run test lint audit format migrate clean help bench
 
 help:
 	@echo "make run   - start Gateway on port $(PORT) (HTTP + WebSocket; worker and beat with REDIS_URL)"
 	@echo "make test  - run the test suite"
 	@echo "make lint  - ruff check and format check, mypy, import contracts"
+	@echo "make bench - start the service as in production, measure it, print one table"
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +66,16 @@ lint: $(VENV)/.dev
 # Every pinned package against PyPI's advisories; needs PyPI's JSON API (not reachable in CI).
 audit: $(VENV)/.dev
 	$(VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict
+
+# The benchmark (README "Performance"): PostgreSQL and Redis on this machine by default.
+# `make bench ONLY=api,queue` runs some sections; `make bench SMOKE=1` a short check run.
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/gateway_bench)
+BENCH_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
+
+bench: $(VENV)/.dev var
+	@command -v wrk >/dev/null || { echo "make bench needs wrk (Debian: apt-get install wrk)"; exit 1; }
+	DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(BENCH_REDIS_URL)" \
+		$(PY) -m bench.run $(if $(ONLY),--only $(ONLY)) $(if $(SMOKE),--smoke)
 
 format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
