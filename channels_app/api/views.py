@@ -83,7 +83,11 @@ class ChannelConnectView(APIView):
             "channel is that show's listing, its `meta` has `submissionUrl` and the `feedUrl` "
             "to submit there, and uploads to it become episodes of the show. Without a show "
             "it only records a listing hosted elsewhere. "
-            "OAuth platforms (YouTube, SoundCloud) answer 200 with the consent URL to open."
+            "OAuth platforms (YouTube, SoundCloud) answer 200 with the consent URL to open. "
+            "On the Agency plan, YouTube takes `googleProjectId` (one of the user's own Google "
+            "projects, else 404): the consent, and the channel afterwards, use that project's "
+            "OAuth client and quota (403 `plan_feature_unavailable` on other plans; 409 "
+            "`google_project_unusable` when its stored secret can no longer be read)."
         ),
         tags=["channels"],
     )

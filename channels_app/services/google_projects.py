@@ -93,7 +93,8 @@ def _in_use(project: GoogleProject) -> bool:
 
 def _in_use_error(project: GoogleProject, what: str) -> Conflict:
     return Conflict(
-        f"Channels are connected through {project.name!r}: {what}. Disconnect them first.",
+        f"Channels, or a connection being finished, use {project.name!r}: {what}. "
+        "Disconnect them first.",
         code="google_project_in_use",
     )
 

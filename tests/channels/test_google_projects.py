@@ -19,16 +19,6 @@ CLIENT_ID = "123456789012-abcdefghijklmnop0123456789abcdef.apps.googleuserconten
 SECRET = "GOCSPX-AbCdEfGhIjKlMnOpQrStUvWxYz12"
 
 
-@pytest.fixture
-def creator(plans):
-    return UserFactory(plan=plans["agency"])
-
-
-@pytest.fixture
-def agency(client_for, creator):
-    return client_for(creator)
-
-
 def register(client, **fields):
     body = {"name": "My project", "clientId": CLIENT_ID, "clientSecret": SECRET, **fields}
     return client.post(URL, body, format="json")
@@ -40,14 +30,14 @@ def error_of(response) -> tuple[str, str | None]:
 
 
 def test_an_agency_creator_registers_a_project_and_never_reads_its_secret_back(
-    agency, creator, settings
+    agency_api, agency_user, settings
 ):
     settings.YOUTUBE_REDIRECT_URI = "https://gateway.example/oauth2/callback/youtube"
 
-    response = register(agency)
+    response = register(agency_api)
 
     assert response.status_code == 201
-    project = GoogleProject.objects.get(owner=creator)
+    project = GoogleProject.objects.get(owner=agency_user)
     assert response.json() == {
         "id": str(project.id),
         "name": "My project",
@@ -59,7 +49,7 @@ def test_an_agency_creator_registers_a_project_and_never_reads_its_secret_back(
         "createdAt": response.json()["createdAt"],
         "updatedAt": response.json()["updatedAt"],
     }
-    for answer in (response, agency.get(URL), agency.get(f"{URL}/{project.id}")):
+    for answer in (response, agency_api.get(URL), agency_api.get(f"{URL}/{project.id}")):
         assert answer.status_code in (200, 201)
         assert SECRET not in answer.content.decode()
         assert b"ecret" not in answer.content
@@ -72,13 +62,13 @@ def test_an_agency_creator_registers_a_project_and_never_reads_its_secret_back(
 
 
 def test_the_budget_defaults_to_the_servers_figures_and_the_creator_may_set_it(
-    agency, creator, settings
+    agency_api, agency_user, settings
 ):
     settings.YOUTUBE_DAILY_UPLOADS, settings.YOUTUBE_DAILY_UNITS = 50, 20000
 
-    default = register(agency).json()
+    default = register(agency_api).json()
     own = register(
-        agency,
+        agency_api,
         clientId="42-second.apps.googleusercontent.com",
         dailyUploads=400,
         dailyUnits=1_000_000,
@@ -121,53 +111,55 @@ def test_other_plans_cannot_register_nor_edit_a_project(client_for, plans, plan)
         ({"dailyUnits": "lots"}, "dailyUnits"),
     ],
 )
-def test_invalid_input_is_a_400_on_its_field_and_stores_nothing(agency, fields, attr):
-    response = register(agency, **fields)
+def test_invalid_input_is_a_400_on_its_field_and_stores_nothing(agency_api, fields, attr):
+    response = register(agency_api, **fields)
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == attr
     assert not GoogleProject.objects.exists()
 
 
-def test_missing_fields_are_400(agency):
-    response = agency.post(URL, {"name": "No client"}, format="json")
+def test_missing_fields_are_400(agency_api):
+    response = agency_api.post(URL, {"name": "No client"}, format="json")
 
     assert response.status_code == 400
     assert {e["attr"] for e in response.json()["errors"]} == {"clientId", "clientSecret"}
     assert not GoogleProject.objects.exists()
 
 
-def test_one_client_is_registered_once_per_creator(agency, creator):
-    register(agency)
+def test_one_client_is_registered_once_per_creator(agency_api, agency_user):
+    register(agency_api)
 
-    again = register(agency, name="Same client")
+    again = register(agency_api, name="Same client")
 
     assert again.status_code == 400
     assert error_of(again) == ("unique", "clientId")
-    assert GoogleProject.objects.filter(owner=creator).count() == 1
+    assert GoogleProject.objects.filter(owner=agency_user).count() == 1
 
 
-def test_a_creator_has_at_most_as_many_projects_as_the_plan_allows_channels(agency, creator, plans):
+def test_a_creator_has_at_most_as_many_projects_as_the_plan_allows_channels(
+    agency_api, agency_user, plans
+):
     plans["agency"].channel_limit = 1
     plans["agency"].save()
-    register(agency)
+    register(agency_api)
 
-    second = register(agency, clientId="42-second.apps.googleusercontent.com")
+    second = register(agency_api, clientId="42-second.apps.googleusercontent.com")
 
     assert second.status_code == 403
     assert error_of(second) == ("plan_limit_reached", None)
-    assert GoogleProject.objects.filter(owner=creator).count() == 1
+    assert GoogleProject.objects.filter(owner=agency_user).count() == 1
 
 
-def test_another_users_project_is_not_found_and_stays_as_it_was(agency, plans, client_for):
+def test_another_users_project_is_not_found_and_stays_as_it_was(agency_api, plans, client_for):
     theirs = GoogleProjectFactory(owner=UserFactory(plan=plans["agency"]), name="Theirs")
     sealed = theirs.client_secret_encrypted
 
     answers = [
-        agency.get(f"{URL}/{theirs.id}"),
-        agency.patch(f"{URL}/{theirs.id}", {"name": "Mine now"}, format="json"),
-        agency.delete(f"{URL}/{theirs.id}"),
-        agency.post(
+        agency_api.get(f"{URL}/{theirs.id}"),
+        agency_api.patch(f"{URL}/{theirs.id}", {"name": "Mine now"}, format="json"),
+        agency_api.delete(f"{URL}/{theirs.id}"),
+        agency_api.post(
             "/api/v1/channels/connect",
             {"platform": "youtube", "googleProjectId": str(theirs.id)},
             format="json",
@@ -176,15 +168,15 @@ def test_another_users_project_is_not_found_and_stays_as_it_was(agency, plans, c
 
     assert [a.status_code for a in answers] == [404, 404, 404, 404]
     assert {error_of(a) for a in answers} == {("not_found", None)}
-    assert agency.get(URL).json() == []
+    assert agency_api.get(URL).json() == []
     theirs.refresh_from_db()
     assert (theirs.name, theirs.client_secret_encrypted) == ("Theirs", sealed)
 
 
-def test_patch_renames_rotates_the_secret_and_changes_the_budget(agency, creator):
-    project_id = register(agency).json()["id"]
+def test_patch_renames_rotates_the_secret_and_changes_the_budget(agency_api, agency_user):
+    project_id = register(agency_api).json()["id"]
 
-    response = agency.patch(
+    response = agency_api.patch(
         f"{URL}/{project_id}",
         {"name": "Renamed", "clientSecret": "GOCSPX-rotated-secret-0001", "dailyUnits": 50000},
         format="json",
@@ -204,29 +196,31 @@ def test_patch_renames_rotates_the_secret_and_changes_the_budget(agency, creator
     assert secret == "GOCSPX-rotated-secret-0001"
 
 
-def test_a_project_used_by_a_channel_keeps_its_client_id_and_cannot_be_deleted(agency, creator):
-    project = GoogleProjectFactory(owner=creator)
-    ChannelFactory(user=creator, google_project=project)
+def test_a_project_used_by_a_channel_keeps_its_client_id_and_cannot_be_deleted(
+    agency_api, agency_user
+):
+    project = GoogleProjectFactory(owner=agency_user)
+    ChannelFactory(user=agency_user, google_project=project)
 
-    changed = agency.patch(
+    changed = agency_api.patch(
         f"{URL}/{project.id}", {"clientId": "42-other.apps.googleusercontent.com"}, format="json"
     )
-    deleted = agency.delete(f"{URL}/{project.id}")
+    deleted = agency_api.delete(f"{URL}/{project.id}")
 
     assert changed.status_code == deleted.status_code == 409
     assert error_of(changed) == error_of(deleted) == ("google_project_in_use", None)
     project.refresh_from_db()
     assert project.client_id.endswith("-own.apps.googleusercontent.com")
-    assert agency.get(f"{URL}/{project.id}").json()["channelCount"] == 1
+    assert agency_api.get(f"{URL}/{project.id}").json()["channelCount"] == 1
 
 
-def test_an_unused_project_changes_its_client_id_and_is_deleted(agency, creator):
-    project = GoogleProjectFactory(owner=creator)
+def test_an_unused_project_changes_its_client_id_and_is_deleted(agency_api, agency_user):
+    project = GoogleProjectFactory(owner=agency_user)
 
-    changed = agency.patch(
+    changed = agency_api.patch(
         f"{URL}/{project.id}", {"clientId": "42-other.apps.googleusercontent.com"}, format="json"
     )
-    deleted = agency.delete(f"{URL}/{project.id}")
+    deleted = agency_api.delete(f"{URL}/{project.id}")
 
     assert changed.status_code == 200
     assert changed.json()["clientId"] == "42-other.apps.googleusercontent.com"
@@ -234,35 +228,35 @@ def test_an_unused_project_changes_its_client_id_and_is_deleted(agency, creator)
     assert not GoogleProject.objects.exists()
 
 
-def test_deleting_a_creator_takes_their_projects_and_channels_with_them(creator):
-    project = GoogleProjectFactory(owner=creator)
-    ChannelFactory(user=creator, google_project=project)
+def test_deleting_a_creator_takes_their_projects_and_channels_with_them(agency_user):
+    project = GoogleProjectFactory(owner=agency_user)
+    ChannelFactory(user=agency_user, google_project=project)
 
-    creator.delete()
+    agency_user.delete()
 
     assert not GoogleProject.objects.exists()
 
 
-def test_the_list_costs_the_same_queries_for_one_project_and_for_five(agency, creator):
-    GoogleProjectFactory(owner=creator)
+def test_the_list_costs_the_same_queries_for_one_project_and_for_five(agency_api, agency_user):
+    GoogleProjectFactory(owner=agency_user)
     with CaptureQueriesContext(connection) as one:
-        assert len(agency.get(URL).json()) == 1
+        assert len(agency_api.get(URL).json()) == 1
     for _ in range(4):
-        ChannelFactory(user=creator, google_project=GoogleProjectFactory(owner=creator))
+        ChannelFactory(user=agency_user, google_project=GoogleProjectFactory(owner=agency_user))
 
     with CaptureQueriesContext(connection) as five:
-        listed = agency.get(URL).json()
+        listed = agency_api.get(URL).json()
 
     assert len(listed) == 5
     assert [p["channelCount"] for p in listed] == [0, 1, 1, 1, 1]
     assert len(five) == len(one)
 
 
-def test_a_channel_spends_its_projects_quota_or_the_shared_one(creator, settings):
+def test_a_channel_spends_its_projects_quota_or_the_shared_one(agency_user, settings):
     settings.YOUTUBE_DAILY_UPLOADS, settings.YOUTUBE_DAILY_UNITS = 100, 10000
-    project = GoogleProjectFactory(owner=creator, daily_uploads=7, daily_units=900)
-    own = ChannelFactory(user=creator, google_project=project)
-    shared = ChannelFactory(user=creator)
+    project = GoogleProjectFactory(owner=agency_user, daily_uploads=7, daily_units=900)
+    own = ChannelFactory(user=agency_user, google_project=project)
+    shared = ChannelFactory(user=agency_user)
 
     assert channel_quota_key(own) == f"youtube:project:{project.id}"
     assert channel_quota_budget(own) == QuotaBudget(uploads=7, units=900)
