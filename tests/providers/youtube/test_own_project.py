@@ -206,3 +206,20 @@ def test_a_project_secret_no_key_opens_fails_uploads_and_refreshes_with_that_rea
     project = GoogleProject.objects.get(pk=project.pk)
     secret = crypto.decrypt(project.client_secret_encrypted, associated_data=str(project.id))
     assert secret == OWN_SECRET
+
+
+def test_reauthorising_a_channel_through_a_project_moves_it_to_that_client(
+    agency_api, agency_user, google, project_id
+):
+    lost = ChannelFactory(
+        user=agency_user, provider_channel_id=CHANNEL_ID, status=ChannelStatus.NEEDS_REAUTH
+    )
+
+    finished = connect_youtube(agency_api, google, account=ACCOUNT, googleProjectId=project_id)
+
+    assert finished.status_code == 201
+    assert finished.json()["id"] == str(lost.id)
+    assert finished.json()["googleProjectId"] == project_id
+    refreshed = agency_api.post(f"/api/v1/channels/{lost.id}/refresh")
+    assert refreshed.json()["status"] == "ACTIVE"
+    assert google.token_client_ids("refresh_token") == [OWN_CLIENT_ID]
