@@ -43,6 +43,10 @@ DEFAULT_PLANS: Final[dict[str, PlanSpec]] = {
     },
 }
 
+# Plans whose users may register their own Google Cloud projects (own OAuth client, own
+# YouTube quota).
+OWN_GOOGLE_PROJECT_PLANS: Final = frozenset({"agency"})
+
 # Stripe subscription statuses in which a subscription grants its plan; any other (canceled,
 # unpaid, past_due, incomplete, paused, ...) does not.
 GRANTING_STATUSES: Final = frozenset({"active", "trialing"})

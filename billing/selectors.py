@@ -8,7 +8,7 @@ from uuid import UUID
 from djstripe.models import Subscription
 
 from billing.models import Plan
-from billing.plans import DEFAULT_PLANS, FREE, GRANTING_STATUSES
+from billing.plans import DEFAULT_PLANS, FREE, GRANTING_STATUSES, OWN_GOOGLE_PROJECT_PLANS
 from channels_app.models import Channel
 
 if TYPE_CHECKING:
@@ -24,6 +24,11 @@ def plan_default() -> Plan:
 def plan_of(user: User) -> Plan:
     """The plan whose limits apply to ``user``: a user without one is on free."""
     return user.plan or plan_default()
+
+
+def plan_allows_own_google_projects(user: User) -> bool:
+    """Whether the user's plan lets them connect channels through their own Google project."""
+    return plan_of(user).code in OWN_GOOGLE_PROJECT_PLANS
 
 
 def channel_ids_usable(user: User) -> list[UUID]:

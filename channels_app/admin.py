@@ -5,7 +5,7 @@ from django.contrib.admin.models import DELETION
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from channels_app.models import Channel, ChannelStatus, OAuthFlow, OAuthState
+from channels_app.models import Channel, ChannelStatus, GoogleProject, OAuthFlow, OAuthState
 from channels_app.services.disconnect import channel_disconnect
 from channels_app.services.refresh import channel_refresh
 from core.admin_base import (
@@ -42,6 +42,7 @@ class ChannelAdmin(ChangedThroughActionsMixin, OwnerColumnMixin, GatewayModelAdm
         "provider_channel_id",
         "display_name",
         "status",
+        "google_project",
         "meta_readable",
         "connected_at",
         "last_refreshed_at",
@@ -134,3 +135,33 @@ class OAuthFlowAdmin(OwnerColumnMixin, ReadOnlyAdminMixin, GatewayModelAdmin):
     list_select_related = ("user",)
     fields = ("id", "owner", "platform", "created_at", "expires_at")
     readonly_fields = fields
+
+
+@admin.register(GoogleProject)
+class GoogleProjectAdmin(ReadOnlyAdminMixin, GatewayModelAdmin):
+    """Creators' own Google projects, read-only: their owners manage them through the API.
+    The client secret is never shown, not even sealed: it is in no field list."""
+
+    list_display = ("name", "owner", "client_id", "channel_count", "daily_uploads", "daily_units")
+    search_fields = ("name", "client_id", "owner__email")
+    date_hierarchy = "created_at"
+    list_select_related = ("owner",)
+    fields = (
+        "id",
+        "name",
+        "owner",
+        "client_id",
+        "daily_uploads",
+        "daily_units",
+        "channel_count",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GoogleProject]:
+        return super().get_queryset(request).annotate(channel_total=Count("channels"))
+
+    @admin.display(description="Channels", ordering="channel_total")
+    def channel_count(self, project: GoogleProject) -> int:
+        return project.channel_total  # type: ignore[attr-defined]

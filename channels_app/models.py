@@ -17,6 +17,43 @@ class ChannelStatus(models.TextChoices):
     ERROR = "ERROR"
 
 
+class GoogleProject(models.Model):
+    """A creator's own Google Cloud project (Agency plan): its OAuth client, and its YouTube
+    Data API quota, which channels connected through it spend instead of the server's.
+
+    The client secret is only ever stored sealed with AES-256-GCM, bound to this row's id
+    (like a channel's grant). A channel keeps pointing at the project whose client obtained its
+    grant: Google refuses a grant presented by any other client.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="google_projects"
+    )
+    name = models.CharField(max_length=100)
+    client_id = models.CharField(max_length=255)
+    client_secret_encrypted = models.TextField()
+    daily_uploads = models.PositiveIntegerField(help_text="videos.insert calls a day.")
+    daily_units = models.PositiveIntegerField(help_text="YouTube Data API units a day.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "client_id"], name="google_project_one_per_client_and_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_uploads__gte=1) & Q(daily_units__gte=1),
+                name="google_project_budget_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Channel(models.Model):
     """A creator's account (or show listing) on one platform."""
 
@@ -40,6 +77,16 @@ class Channel(models.Model):
         null=True,
         blank=True,
         related_name="directory_channels",
+    )
+    # The creator's own Google project whose client obtained the grant (and whose quota the
+    # channel spends); null: the server's shared client. A project in use cannot be deleted;
+    # RESTRICT (not PROTECT) still lets a user's deletion take both with it.
+    google_project = models.ForeignKey(
+        GoogleProject,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="channels",
     )
     # AES-256-GCM ciphertexts (never plaintext); empty when the platform has no OAuth grant.
     refresh_token_encrypted = models.TextField(blank=True)
@@ -88,6 +135,11 @@ class OAuthState(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth_states"
     )
     platform = models.CharField(max_length=32, choices=Platform.choices)
+    # The creator's own Google project the consent goes through (null: the shared client).
+    # Deleting the project ends the consent: its callback then finds no state.
+    google_project = models.ForeignKey(
+        GoogleProject, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     nonce_hash = models.CharField(max_length=64, unique=True)
     code_verifier_encrypted = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -117,6 +169,10 @@ class OAuthFlow(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth_flows"
     )
     platform = models.CharField(max_length=32, choices=Platform.choices)
+    # The client that obtained the held grant; the project cannot be deleted while it waits.
+    google_project = models.ForeignKey(
+        GoogleProject, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
+    )
     flow_hash = models.CharField(max_length=64, unique=True)
     account_encrypted = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)

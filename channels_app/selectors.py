@@ -6,11 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from billing.selectors import plan_of
-from channels_app.models import Channel, ChannelStatus
+from channels_app.errors import google_project_not_found
+from channels_app.models import Channel, ChannelStatus, GoogleProject
 from core.errors import NotFound
 from providers.base import OAuthProvider
 from providers.registry import all_providers
@@ -82,3 +83,21 @@ def platform_list() -> list[PlatformInfo]:
         )
         for provider in all_providers()
     ]
+
+
+def google_project_list(*, user: User) -> QuerySet[GoogleProject]:
+    """The user's own Google projects, oldest first, with how many channels use each (one
+    query)."""
+    return (
+        GoogleProject.objects.filter(owner=user)
+        .annotate(channel_count=Count("channels"))
+        .order_by("created_at", "id")
+    )
+
+
+def google_project_get(*, user: User, project_id: uuid.UUID | str) -> GoogleProject:
+    """The user's project ``project_id``; another user's project is simply not found."""
+    try:
+        return google_project_list(user=user).get(pk=project_id)
+    except (GoogleProject.DoesNotExist, ValueError) as exc:
+        raise google_project_not_found() from exc

@@ -483,10 +483,10 @@ GOOGLE_OAUTH_REVOKE_URL = env.str(
 )
 YOUTUBE_API_URL = env.str("YOUTUBE_API_URL", default="https://www.googleapis.com")
 YOUTUBE_HTTP_TIMEOUT = env.int("YOUTUBE_HTTP_TIMEOUT", default=60)
-# The daily quota of the Google Cloud project every creator shares (reset at midnight Pacific
-# time): videos.insert calls in their own bucket, and units for every other call.
+# The daily YouTube Data API quota of the server's Google project (creators' own projects
+# carry their own figures): videos.insert calls, and units for every other method.
 YOUTUBE_DAILY_UPLOADS = env.int("YOUTUBE_DAILY_UPLOADS", default=100)
-YOUTUBE_DAILY_UNITS = env.int("YOUTUBE_DAILY_UNITS", default=10_000)
+YOUTUBE_DAILY_UNITS = env.int("YOUTUBE_DAILY_UNITS", default=10000)
 SOUNDCLOUD_CLIENT_ID = env.str("SOUNDCLOUD_CLIENT_ID", default="")
 SOUNDCLOUD_CLIENT_SECRET = env.str("SOUNDCLOUD_CLIENT_SECRET", default="")
 SOUNDCLOUD_REDIRECT_URI = env.str(

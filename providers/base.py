@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, ClassVar, Literal
+from typing import Any, BinaryIO, ClassVar, Literal, Self
 
 from providers.errors import PermanentProviderError
 from providers.platforms import Platform
@@ -93,6 +93,15 @@ class PublishRequest:
 class PublishResult:
     provider_id: str
     url: str
+
+
+@dataclass(frozen=True)
+class OAuthClientConfig:
+    """An OAuth client (id and secret) a platform should act with instead of the server's own,
+    e.g. a creator's own Google Cloud project, which has its own API quota."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -169,6 +178,14 @@ class OAuthProvider(Provider):
     connect = "oauth"
     supports_revocation: ClassVar[bool] = False
     """Whether the platform has an endpoint that revokes a grant (called on disconnect)."""
+    accepts_own_client: ClassVar[bool] = False
+    """Whether a creator may connect through their own OAuth client (:meth:`with_client`)."""
+
+    def with_client(self, client: OAuthClientConfig) -> Self:
+        """This platform acting with ``client`` instead of the configured one: every call
+        (consent, code exchange, refresh, uploads) then uses that client's id and secret.
+        A grant belongs to the client that obtained it."""
+        raise NotImplementedError(f"{self.name} takes no creator's own OAuth client")
 
     def authorization_url(self, *, state: str, code_verifier: str) -> str:
         """The consent page URL to send the user to."""

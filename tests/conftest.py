@@ -108,6 +108,17 @@ def other_user(plans) -> User:
 
 
 @pytest.fixture
+def agency_user(plans) -> User:
+    """A user on the Agency plan (own Google projects, unlimited uploads)."""
+    return UserFactory(plan=plans["agency"])
+
+
+@pytest.fixture
+def agency_api(client_for, agency_user) -> APIClient:
+    return client_for(agency_user)
+
+
+@pytest.fixture
 def client_for(plans) -> Callable[[User], APIClient]:
     """An API client authenticated as the given user."""
 

@@ -1,6 +1,7 @@
 """factory_boy factories shared by every test package: one per model, with one set of defaults.
 
 - ``UserFactory``: a user on the free plan whose password is ``raw_password`` (default below).
+- ``GoogleProjectFactory``: a creator's own Google project, its client secret sealed.
 - ``ChannelFactory``: an ACTIVE YouTube channel holding an (encrypted) OAuth grant, what an
   upload needs. ``ManualChannelFactory``: an ACTIVE Spotify listing without a grant.
 - ``JobFactory``: a QUEUED upload job on a channel of its user, holding this month's quota slot.
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.selectors import plan_default
-from channels_app.models import Channel, ChannelStatus
+from channels_app.models import Channel, ChannelStatus, GoogleProject
 from core import crypto
 from podcasts.links import podcast_guid_for
 from podcasts.models import Show
@@ -49,6 +50,30 @@ class UserFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"User {n}")
     plan = factory.LazyFunction(plan_default)
     password = factory.LazyAttribute(lambda o: _password_hash(o.raw_password))
+
+
+class GoogleProjectFactory(factory.django.DjangoModelFactory):
+    """A creator's own Google project; ``client_secret=...`` is stored sealed to the row."""
+
+    class Meta:
+        model = GoogleProject
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Project {n}")
+    client_id = factory.Sequence(lambda n: f"{100000 + n}-own.apps.googleusercontent.com")
+    daily_uploads = 100
+    daily_units = 10000
+    client_secret = "GOCSPX-own-client-secret"  # popped in _create: stored sealed, never a field
+
+    @classmethod
+    def _create(cls, model_class: type[GoogleProject], *args: Any, **kwargs: Any) -> GoogleProject:
+        client_secret = kwargs.pop("client_secret")
+        project = model_class(*args, **kwargs)
+        project.client_secret_encrypted = crypto.encrypt(
+            client_secret, associated_data=str(project.id)
+        )
+        project.save(force_insert=True)
+        return project
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):

@@ -2,6 +2,11 @@ from django.urls import path
 
 from channels_app.api import views
 
+google_projects = views.GoogleProjectViewSet.as_view({"get": "list", "post": "create"})
+google_project = views.GoogleProjectViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+)
+
 urlpatterns = [
     path("platforms", views.PlatformListView.as_view(), name="platform-list"),
     path("channels", views.ChannelListView.as_view(), name="channel-list"),
@@ -18,4 +23,6 @@ urlpatterns = [
         views.ChannelRefreshView.as_view(),
         name="channel-refresh",
     ),
+    path("google-projects", google_projects, name="google-project-list"),
+    path("google-projects/<uuid:project_id>", google_project, name="google-project-detail"),
 ]

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
 
 from accounts.authentication import authenticated_user
 from channels_app import selectors
@@ -21,12 +22,19 @@ from channels_app.api.serializers import (
     ChannelUpdateInputSerializer,
     ConnectCompleteInputSerializer,
     ConnectInputSerializer,
+    GoogleProjectInputSerializer,
+    GoogleProjectSerializer,
     OAuthStartSerializer,
     PlatformSerializer,
     RefreshAllSerializer,
 )
 from channels_app.services.connect import channel_connect, channel_update
 from channels_app.services.disconnect import channel_disconnect
+from channels_app.services.google_projects import (
+    google_project_create,
+    google_project_delete,
+    google_project_update,
+)
 from channels_app.services.oauth import OAuthCallbackError, OAuthStart, channel_oauth_callback
 from channels_app.services.oauth_flows import oauth_flow_finish
 from channels_app.services.refresh import channel_refresh
@@ -75,7 +83,11 @@ class ChannelConnectView(APIView):
             "channel is that show's listing, its `meta` has `submissionUrl` and the `feedUrl` "
             "to submit there, and uploads to it become episodes of the show. Without a show "
             "it only records a listing hosted elsewhere. "
-            "OAuth platforms (YouTube, SoundCloud) answer 200 with the consent URL to open."
+            "OAuth platforms (YouTube, SoundCloud) answer 200 with the consent URL to open. "
+            "On the Agency plan, YouTube takes `googleProjectId` (one of the user's own Google "
+            "projects, else 404): the consent, and the channel afterwards, use that project's "
+            "OAuth client and quota (403 `plan_feature_unavailable` on other plans; 409 "
+            "`google_project_unusable` when its stored secret can no longer be read)."
         ),
         tags=["channels"],
     )
@@ -204,3 +216,83 @@ class OAuthCallbackView(APIView):
         else:
             query = {"oauthFlow": flow, "platform": platform}
         return HttpResponseRedirect(f"{settings.FRONTEND_BASE_URL}/channels?{urlencode(query)}")
+
+
+_project_errors = {
+    403: OpenApiResponse(
+        ErrorResponseSerializer,
+        "plan_feature_unavailable: not on the Agency plan; plan_limit_reached: as many projects "
+        "as the plan allows channels.",
+    ),
+    404: OpenApiResponse(ErrorResponseSerializer, "not_found (also another user's project)"),
+    409: OpenApiResponse(
+        ErrorResponseSerializer,
+        "google_project_in_use: channels (or a consent being finished) hold grants of its client.",
+    ),
+}
+
+
+@extend_schema(tags=["google-projects"])
+class GoogleProjectViewSet(ViewSet):
+    """Creators' own Google Cloud projects (Agency plan): their OAuth client and YouTube quota.
+
+    Reading and deleting stay open on every plan, so a creator who left Agency still sees and
+    can remove what they registered; creating, editing and connecting through one need it.
+    """
+
+    @extend_schema(responses=GoogleProjectSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        projects = selectors.google_project_list(user=authenticated_user(request))
+        return Response(GoogleProjectSerializer(projects, many=True).data)
+
+    @extend_schema(
+        request=GoogleProjectInputSerializer,
+        responses={201: GoogleProjectSerializer, 403: _project_errors[403]},
+        description="Registers an OAuth client (web application) of the creator's own Google "
+        "Cloud project, with the YouTube Data API enabled and `redirectUri` among its "
+        "authorized redirect URIs. The secret is stored encrypted and never returned.",
+    )
+    def create(self, request: Request) -> Response:
+        user = authenticated_user(request)
+        data = GoogleProjectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = google_project_create(owner=user, **data.validated_data)
+        return Response(
+            GoogleProjectSerializer(
+                selectors.google_project_get(user=user, project_id=project.pk)
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(responses={200: GoogleProjectSerializer, 404: _project_errors[404]})
+    def retrieve(self, request: Request, project_id: uuid.UUID) -> Response:
+        project = selectors.google_project_get(
+            user=authenticated_user(request), project_id=project_id
+        )
+        return Response(GoogleProjectSerializer(project).data)
+
+    @extend_schema(
+        request=GoogleProjectInputSerializer(partial=True),
+        responses={200: GoogleProjectSerializer, **_project_errors},
+        description="Any of the fields. `clientId` changes only while no channel uses the "
+        "project (409): their grants belong to the old client.",
+    )
+    def partial_update(self, request: Request, project_id: uuid.UUID) -> Response:
+        user = authenticated_user(request)
+        project = selectors.google_project_get(user=user, project_id=project_id)
+        data = GoogleProjectInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        google_project_update(project=project, **data.validated_data)
+        return Response(
+            GoogleProjectSerializer(
+                selectors.google_project_get(user=user, project_id=project_id)
+            ).data
+        )
+
+    @extend_schema(responses={204: None, 404: _project_errors[404], 409: _project_errors[409]})
+    def destroy(self, request: Request, project_id: uuid.UUID) -> Response:
+        project = selectors.google_project_get(
+            user=authenticated_user(request), project_id=project_id
+        )
+        google_project_delete(project=project)
+        return Response(status=status.HTTP_204_NO_CONTENT)

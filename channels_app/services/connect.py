@@ -9,14 +9,16 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from channels_app.models import Channel, ChannelStatus
+from channels_app import selectors
+from channels_app.models import Channel, ChannelStatus, GoogleProject
+from channels_app.services.google_projects import google_projects_ensure_allowed
 from channels_app.services.limits import channel_limit_ensure_room, user_lock
 from channels_app.services.oauth import OAuthStart, channel_oauth_start
 from core.errors import Conflict, InvalidInput
 from podcasts import selectors as podcast_selectors
 from podcasts.links import feed_url
 from podcasts.models import Show
-from providers.base import FeedDirectoryProvider, ManualProvider, OAuthProvider
+from providers.base import FeedDirectoryProvider, ManualProvider, OAuthProvider, Provider
 from providers.registry import get_provider
 
 
@@ -74,6 +76,22 @@ def channel_connect_manual(
         )
 
 
+def _google_project_for_connect(
+    *, user: User, provider: Provider, google_project_id: UUID | None
+) -> GoogleProject | None:
+    """The user's own project a consent goes through (Agency plan; another user's is 404)."""
+    if google_project_id is None:
+        return None
+    if not (isinstance(provider, OAuthProvider) and provider.accepts_own_client):
+        raise InvalidInput(
+            f"{provider.name} cannot be connected through your own Google project.",
+            code="invalid",
+            attr="google_project_id",
+        )
+    google_projects_ensure_allowed(user)
+    return selectors.google_project_get(user=user, project_id=google_project_id)
+
+
 def channel_connect(
     *,
     user: User,
@@ -81,9 +99,11 @@ def channel_connect(
     provider_channel_id: str = "",
     display_name: str = "",
     show_id: UUID | None = None,
+    google_project_id: UUID | None = None,
 ) -> Channel | OAuthStart:
     """Connect a channel the way its platform allows: a manual listing (of one of the user's
-    shows on a podcast directory), or an OAuth start. Another user's show is 404."""
+    shows on a podcast directory), or an OAuth start (through one of the user's own Google
+    projects with ``google_project_id``). Another user's show or project is 404."""
     provider = get_provider(platform)
     if show_id is not None and not isinstance(provider, FeedDirectoryProvider):
         raise InvalidInput(
@@ -91,8 +111,11 @@ def channel_connect(
             code="invalid",
             attr="show_id",
         )
+    google_project = _google_project_for_connect(
+        user=user, provider=provider, google_project_id=google_project_id
+    )
     if isinstance(provider, OAuthProvider):
-        return channel_oauth_start(user=user, provider=provider)
+        return channel_oauth_start(user=user, provider=provider, google_project=google_project)
     if not isinstance(provider, ManualProvider):  # pragma: no cover - registry invariant
         raise TypeError(f"{platform} is neither an OAuth nor a manual platform")
     show = podcast_selectors.show_get(user=user, show_id=show_id) if show_id else None

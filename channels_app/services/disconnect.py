@@ -6,7 +6,9 @@ import logging
 
 from django.db import transaction
 
+from channels_app.errors import GoogleProjectUnusable
 from channels_app.models import Channel
+from channels_app.services.google_projects import oauth_provider_for
 from channels_app.services.grants import channel_grant_decrypt, grant_revoke
 from channels_app.signals import channel_disconnecting
 from core import crypto
@@ -24,16 +26,22 @@ def channel_disconnect(*, channel: Channel) -> None:
     channel's queued jobs and gives their quota slots back); jobs already running finish or
     fail on their own, their ``channel`` becoming null.
     """
-    provider = get_provider(channel.platform)
+    platform = get_provider(channel.platform)
     if (
-        isinstance(provider, OAuthProvider)
-        and provider.supports_revocation
+        isinstance(platform, OAuthProvider)
+        and platform.supports_revocation
         and channel.refresh_token_encrypted
     ):
         try:
             refresh_token = channel_grant_decrypt(channel)
+            # Revoked as the client that obtained it (the creator's own project, if any).
+            provider = oauth_provider_for(
+                platform=channel.platform, google_project=channel.google_project
+            )
         except crypto.DecryptionError:
             logger.error("channel %s: stored grant does not decrypt; not revoked", channel.pk)
+        except GoogleProjectUnusable:
+            logger.error("channel %s: its project's client is unusable; not revoked", channel.pk)
         else:
             grant_revoke(
                 provider=provider, refresh_token=refresh_token, subject=f"channel {channel.pk}"

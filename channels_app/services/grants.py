@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from channels_app.models import Channel, ChannelStatus
@@ -92,29 +93,38 @@ class ReencryptResult:
     failed: list[str]
 
 
+def sealed_column_reencrypt(model: type[Model], column: str) -> ReencryptResult:
+    """Seal every value of ``model.column`` (bound to its row id) with the current key.
+
+    Each row is rewritten under its own row lock; running it twice changes nothing the second
+    time. Rows that no configured key opens are left alone and listed in ``failed``.
+    """
+    reencrypted, current, failed = 0, 0, []
+    candidates = model._default_manager.exclude(**{column: ""}).order_by("pk")
+    for pk in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = model._default_manager.select_for_update().filter(pk=pk).first()
+            sealed = getattr(row, column, "")
+            if row is None or not sealed:
+                continue
+            if crypto.is_current(sealed):
+                current += 1
+                continue
+            try:
+                plain = crypto.decrypt(sealed, associated_data=str(pk))
+            except crypto.DecryptionError:
+                failed.append(str(pk))
+                continue
+            setattr(row, column, crypto.encrypt(plain, associated_data=str(pk)))
+            row.save(update_fields=[column, "updated_at"])
+            reencrypted += 1
+    return ReencryptResult(reencrypted=reencrypted, current=current, failed=failed)
+
+
 def channel_tokens_reencrypt() -> ReencryptResult:
     """Seal every stored refresh token with the current ``ENCRYPTION_KEY``.
 
     Run after moving the old key to ``ENCRYPTION_KEYS_OLD``; once it reports no failures, the
-    old key can be dropped. Each channel is rewritten under its own row lock; running it twice
-    changes nothing the second time.
+    old key can be dropped.
     """
-    reencrypted, current, failed = 0, 0, []
-    candidates = Channel.objects.exclude(refresh_token_encrypted="").order_by("pk")
-    for channel_id in list(candidates.values_list("pk", flat=True)):
-        with transaction.atomic():
-            channel = Channel.objects.select_for_update().filter(pk=channel_id).first()
-            if channel is None or not channel.refresh_token_encrypted:
-                continue
-            if crypto.is_current(channel.refresh_token_encrypted):
-                current += 1
-                continue
-            try:
-                token = channel_grant_decrypt(channel)
-            except crypto.DecryptionError:
-                failed.append(str(channel_id))
-                continue
-            channel.refresh_token_encrypted = crypto.encrypt(token, associated_data=str(channel.id))
-            channel.save(update_fields=["refresh_token_encrypted", "updated_at"])
-            reencrypted += 1
-    return ReencryptResult(reencrypted=reencrypted, current=current, failed=failed)
+    return sealed_column_reencrypt(Channel, "refresh_token_encrypted")

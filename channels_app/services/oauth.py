@@ -18,11 +18,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from channels_app.errors import provider_not_configured
-from channels_app.models import Channel, ChannelStatus, OAuthState
+from channels_app.errors import (
+    GoogleProjectUnusable,
+    google_project_not_found,
+    provider_not_configured,
+)
+from channels_app.models import Channel, ChannelStatus, GoogleProject, OAuthState
+from channels_app.services.google_projects import (
+    google_project_client,
+    google_project_lock,
+    oauth_provider_for,
+)
+from channels_app.services.grants import grant_revoke
 from channels_app.services.limits import channel_limit_ensure_room, user_lock
 from channels_app.services.oauth_flows import oauth_flow_hold
 from core import crypto
+from core.errors import Conflict
 from providers.base import OAuthProvider
 from providers.errors import ProviderError, TransientProviderError
 from providers.oauth import new_code_verifier
@@ -62,11 +73,20 @@ def _may_reauthorize(user: User, provider: OAuthProvider) -> bool:
     ).exists()
 
 
-def channel_oauth_start(*, user: User, provider: OAuthProvider) -> OAuthStart:
+def channel_oauth_start(
+    *, user: User, provider: OAuthProvider, google_project: GoogleProject | None = None
+) -> OAuthStart:
     """Open an authorization request: a signed single-use state and a server-side verifier.
 
-    The plan limit is checked here for an early answer and again, under lock, at the finish.
+    With ``google_project`` (the caller checked it is the user's) the consent asks for that
+    project's client, and the state remembers it for the callback. The plan limit is checked
+    here for an early answer and again, under lock, at the finish.
     """
+    if google_project is not None:
+        try:
+            provider = provider.with_client(google_project_client(google_project))
+        except GoogleProjectUnusable as exc:
+            raise Conflict(exc.message, code=exc.code) from exc
     if not provider.is_configured():
         raise provider_not_configured(provider)
     if not _may_reauthorize(user, provider):
@@ -78,6 +98,7 @@ def channel_oauth_start(*, user: User, provider: OAuthProvider) -> OAuthStart:
     state_row = OAuthState(
         user=user,
         platform=provider.platform,
+        google_project=google_project,
         nonce_hash=_nonce_hash(nonce),
         created_at=now,
         expires_at=now + settings.OAUTH_STATE_TTL,
@@ -86,6 +107,8 @@ def channel_oauth_start(*, user: User, provider: OAuthProvider) -> OAuthStart:
         verifier, associated_data=_verifier_ad(state_row)
     )
     with transaction.atomic():
+        if google_project is not None and not google_project_lock(google_project):
+            raise google_project_not_found()  # deleted meanwhile
         OAuthState.objects.filter(user=user, expires_at__lt=now).delete()
         state_row.save(force_insert=True)
     state = signing.dumps(
@@ -115,7 +138,7 @@ def _oauth_state_consume(*, platform: str, state: str) -> OAuthState:
     # Conditional UPDATE: of two requests replaying one state, exactly one claims it.
     if pending.filter(used_at__isnull=True, expires_at__gt=now).update(used_at=now) != 1:
         raise OAuthCallbackError("invalid_state")
-    return pending.select_related("user").get()
+    return pending.select_related("user", "google_project").get()
 
 
 def channel_oauth_callback(*, platform: str, state: str, code: str, error: str = "") -> str:
@@ -138,6 +161,10 @@ def channel_oauth_callback(*, platform: str, state: str, code: str, error: str =
         raise OAuthCallbackError("access_denied" if error == "access_denied" else "oauth_error")
     if not code:
         raise OAuthCallbackError("missing_code")
+    try:
+        provider = oauth_provider_for(platform=platform, google_project=pending.google_project)
+    except GoogleProjectUnusable as exc:
+        raise OAuthCallbackError(exc.code) from exc
     if not provider.is_configured():
         raise OAuthCallbackError("provider_not_configured")
     try:
@@ -154,7 +181,15 @@ def channel_oauth_callback(*, platform: str, state: str, code: str, error: str =
         raise OAuthCallbackError(exc.code) from exc
     if not account.refresh_token:
         raise OAuthCallbackError("no_refresh_token")
-    return oauth_flow_hold(user=pending.user, provider=provider, account=account)
+    flow = oauth_flow_hold(
+        user=pending.user, provider=provider, account=account, google_project=pending.google_project
+    )
+    if flow is None:  # the project was deleted during the exchange: nothing may hold its grant
+        grant_revoke(
+            provider=provider, refresh_token=account.refresh_token, subject=f"state {pending.pk}"
+        )
+        raise OAuthCallbackError("invalid_state")
+    return flow
 
 
 def oauth_states_purge() -> int:

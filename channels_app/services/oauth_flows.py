@@ -20,7 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from channels_app.models import Channel, ChannelStatus, OAuthFlow
+from channels_app.errors import GoogleProjectUnusable
+from channels_app.models import Channel, ChannelStatus, GoogleProject, OAuthFlow
+from channels_app.services.google_projects import google_project_lock, oauth_provider_for
 from channels_app.services.grants import grant_revoke
 from channels_app.services.limits import channel_limit_ensure_room, user_lock
 from core import crypto
@@ -62,33 +64,38 @@ def _account_open(pending: OAuthFlow) -> AccountSnapshot | None:
     return AccountSnapshot(**json.loads(plain))
 
 
-def _oauth_provider(platform: str) -> OAuthProvider:
-    provider = get_provider(platform)
-    if not isinstance(provider, OAuthProvider):  # pragma: no cover - only OAuth flows are held
-        raise TypeError(f"{platform} has no OAuth flow")
-    return provider
-
-
-def oauth_flow_hold(*, user: User, provider: OAuthProvider, account: AccountSnapshot) -> str:
+def oauth_flow_hold(
+    *,
+    user: User,
+    provider: OAuthProvider,
+    account: AccountSnapshot,
+    google_project: GoogleProject | None = None,
+) -> str | None:
     """Hold an exchanged consent for ``user`` until ``OAUTH_STATE_TTL``; returns the flow id.
 
-    The flow id is 256 random bits; only its hash is stored.
+    The flow id is 256 random bits; only its hash is stored. ``google_project`` is the user's
+    own project whose client obtained the grant; ``None`` is returned when it was deleted
+    meanwhile (nothing held: the project's row lock orders this with its deletion).
     """
     flow = secrets.token_urlsafe(32)
     now = timezone.now()
     pending = OAuthFlow(
         user=user,
         platform=provider.platform,
+        google_project=google_project,
         flow_hash=_flow_hash(flow),
         created_at=now,
         expires_at=now + settings.OAUTH_STATE_TTL,
     )
     pending.account_encrypted = _account_seal(pending, account)
-    pending.save(force_insert=True)
+    with transaction.atomic():
+        if google_project is not None and not google_project_lock(google_project):
+            return None
+        pending.save(force_insert=True)
     return flow
 
 
-def _store_grant(*, user: User, provider: OAuthProvider, account: AccountSnapshot) -> Channel:
+def _store_grant(*, pending: OAuthFlow, account: AccountSnapshot) -> Channel:
     """Create the channel for a fresh grant, or re-authorise the user's channel that lost it.
 
     Raises ``already_connected`` when the account is connected and working, and
@@ -97,8 +104,9 @@ def _store_grant(*, user: User, provider: OAuthProvider, account: AccountSnapsho
     """
     if not account.refresh_token:  # pragma: no cover - the callback holds none without one
         raise ValueError("a held consent always has a refresh token")
+    provider = get_provider(pending.platform)
     with transaction.atomic():
-        locked_user = user_lock(user)
+        locked_user = user_lock(pending.user)
         channel = (
             Channel.objects.select_for_update()
             .filter(
@@ -122,6 +130,8 @@ def _store_grant(*, user: User, provider: OAuthProvider, account: AccountSnapsho
         channel.refresh_token_encrypted = crypto.encrypt(
             account.refresh_token, associated_data=str(channel.id)
         )
+        # The grant belongs to the client that obtained it: a re-consent moves the channel.
+        channel.google_project_id = pending.google_project_id
         channel.display_name = account.display_name[:200]
         channel.meta = account.meta
         channel.status = ChannelStatus.ACTIVE
@@ -131,13 +141,19 @@ def _store_grant(*, user: User, provider: OAuthProvider, account: AccountSnapsho
 
 
 def _held_grant_revoke(*, pending: OAuthFlow, account: AccountSnapshot | None) -> None:
-    """Revoke a destroyed flow's grant at its platform (best effort; never raises)."""
-    if account is not None and account.refresh_token:
-        grant_revoke(
-            provider=_oauth_provider(pending.platform),
-            refresh_token=account.refresh_token,
-            subject=f"oauth flow {pending.pk}",
+    """Revoke a destroyed flow's grant at its platform, as the client that obtained it (best
+    effort; never raises)."""
+    if account is None or not account.refresh_token:
+        return
+    try:
+        provider = oauth_provider_for(
+            platform=pending.platform, google_project=pending.google_project
         )
+    except GoogleProjectUnusable:
+        return  # logged; the grant expires unused at Google
+    grant_revoke(
+        provider=provider, refresh_token=account.refresh_token, subject=f"oauth flow {pending.pk}"
+    )
 
 
 def oauth_flow_finish(*, user: User, flow: str) -> Channel:
@@ -158,7 +174,8 @@ def oauth_flow_finish(*, user: User, flow: str) -> Channel:
     not_found = NotFound("No such connection in progress.", code="not_found")
     with transaction.atomic():
         pending = (
-            OAuthFlow.objects.select_for_update()
+            OAuthFlow.objects.select_for_update(of=("self",))
+            .select_related("user", "google_project")
             .filter(flow_hash=_flow_hash(flow), expires_at__gt=timezone.now())
             .first()
         )
@@ -169,9 +186,7 @@ def oauth_flow_finish(*, user: User, flow: str) -> Channel:
         outcome: Channel | ApplicationError = not_found
         if not foreign and account is not None:
             try:
-                outcome = _store_grant(
-                    user=user, provider=_oauth_provider(pending.platform), account=account
-                )
+                outcome = _store_grant(pending=pending, account=account)
             except Conflict as exc:
                 outcome = exc
         OAuthFlow.objects.filter(pk=pending.pk).delete()
@@ -199,7 +214,11 @@ def oauth_flows_purge() -> int:
     flows were destroyed.
     """
     destroyed = 0
-    expired = OAuthFlow.objects.filter(expires_at__lte=timezone.now()).order_by("pk")
+    expired = (
+        OAuthFlow.objects.filter(expires_at__lte=timezone.now())
+        .select_related("google_project")
+        .order_by("pk")
+    )
     for pending in expired:
         # Conditional DELETE: of two purges (or a purge and a late finish) one destroys it.
         if OAuthFlow.objects.filter(pk=pending.pk).delete()[0] != 1:

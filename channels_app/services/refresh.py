@@ -7,8 +7,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from channels_app.errors import ProviderUnavailable, provider_not_configured
+from channels_app.errors import GoogleProjectUnusable, ProviderUnavailable, provider_not_configured
 from channels_app.models import Channel, ChannelStatus
+from channels_app.services.google_projects import oauth_provider_for
 from channels_app.services.grants import channel_grant_or_none, channel_grant_replace
 from channels_app.services.quota_calls import channel_call_charger
 from core.errors import NotFound
@@ -24,6 +25,15 @@ from providers.registry import get_provider
 logger = logging.getLogger(__name__)
 
 
+def _channel_refused(channel: Channel, exc: ProviderError) -> Channel:
+    """The platform (or the channel's own client) refused for good: ERROR, with the reason."""
+    logger.warning("channel %s: refresh refused: %s", channel.pk, exc.code)
+    channel.status = ChannelStatus.ERROR
+    channel.meta = {**channel.meta, "error": {"code": exc.code, "message": exc.message}}
+    channel.save(update_fields=["status", "meta", "updated_at"])
+    return channel
+
+
 def channel_refresh(*, channel: Channel) -> Channel:
     """Read the channel's current name, picture and figures from its platform.
 
@@ -31,20 +41,31 @@ def channel_refresh(*, channel: Channel) -> Channel:
     The channel row stays locked during the call (bounded by ``PROVIDER_HTTP_TIMEOUT``):
     platforms with single-use refresh tokens must never see two refreshes of one grant.
     """
-    provider = get_provider(channel.platform)
+    platform = get_provider(channel.platform)
     now = timezone.now()
-    if not isinstance(provider, OAuthProvider):
+    if not isinstance(platform, OAuthProvider):
         # A listing on a directory has nothing to read back; the refresh is a touch.
         Channel.objects.filter(pk=channel.pk).update(last_refreshed_at=now, updated_at=now)
         channel.last_refreshed_at = now
         return channel
-    if not provider.is_configured():
-        raise provider_not_configured(provider)
     with transaction.atomic():
         try:
-            channel = Channel.objects.select_for_update().get(pk=channel.pk)
+            channel = (
+                Channel.objects.select_for_update(of=("self",))
+                .select_related("google_project")
+                .get(pk=channel.pk)
+            )
         except Channel.DoesNotExist as exc:
             raise NotFound("No such channel.", code="not_found") from exc
+        try:
+            # The client that obtained the grant (the creator's own project, or the server's).
+            provider = oauth_provider_for(
+                platform=channel.platform, google_project=channel.google_project
+            )
+        except GoogleProjectUnusable as exc:
+            return _channel_refused(channel, exc)
+        if not provider.is_configured():
+            raise provider_not_configured(provider)
         refresh_token = channel_grant_or_none(channel)
         if refresh_token is None:
             channel.status = ChannelStatus.NEEDS_REAUTH
@@ -63,11 +84,7 @@ def channel_refresh(*, channel: Channel) -> Channel:
                 channel.save(update_fields=["status", "updated_at"])
                 return channel
             if not isinstance(exc, TransientProviderError):
-                logger.warning("channel %s: refresh refused: %s", channel.pk, exc.code)
-                channel.status = ChannelStatus.ERROR
-                channel.meta = {**channel.meta, "error": {"code": exc.code, "message": exc.message}}
-                channel.save(update_fields=["status", "meta", "updated_at"])
-                return channel
+                return _channel_refused(channel, exc)
             unavailable = exc
         else:
             channel.display_name = account.display_name[:200]

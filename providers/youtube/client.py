@@ -18,6 +18,8 @@ from googleapiclient.discovery import Resource, build_from_document
 from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.http import build_http
 
+from providers.base import OAuthClientConfig
+
 SCOPES = (
     "https://www.googleapis.com/auth/youtube.upload",
     "https://www.googleapis.com/auth/youtube.readonly",
@@ -36,14 +38,22 @@ def _discovery_document(root_url: str) -> dict:
     return document
 
 
-def youtube_credentials(refresh_token: str) -> Credentials:
-    """Credentials that mint access tokens from ``refresh_token`` at ``GOOGLE_OAUTH_TOKEN_URL``."""
+def shared_client() -> OAuthClientConfig:
+    """The server's own Google client (``YOUTUBE_CLIENT_ID`` / ``YOUTUBE_CLIENT_SECRET``)."""
+    return OAuthClientConfig(
+        client_id=settings.YOUTUBE_CLIENT_ID, client_secret=settings.YOUTUBE_CLIENT_SECRET
+    )
+
+
+def youtube_credentials(refresh_token: str, client: OAuthClientConfig) -> Credentials:
+    """Credentials that mint access tokens from ``refresh_token`` at ``GOOGLE_OAUTH_TOKEN_URL``
+    as ``client``, the client that obtained the grant (Google refuses any other)."""
     return Credentials(
         token=None,
         refresh_token=refresh_token,
         token_uri=settings.GOOGLE_OAUTH_TOKEN_URL,
-        client_id=settings.YOUTUBE_CLIENT_ID,
-        client_secret=settings.YOUTUBE_CLIENT_SECRET,
+        client_id=client.client_id,
+        client_secret=client.client_secret,
         scopes=list(SCOPES),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Self
 
 import requests
 from django.conf import settings
@@ -17,6 +17,7 @@ from providers.base import (
     AccountSnapshot,
     ApiCallCallback,
     ApiCost,
+    OAuthClientConfig,
     OAuthProvider,
     ProgressCallback,
     PublishRequest,
@@ -25,7 +26,7 @@ from providers.base import (
 )
 from providers.errors import PermanentProviderError, TransientProviderError
 from providers.platforms import Platform
-from providers.youtube.client import SCOPES, build_youtube, youtube_credentials
+from providers.youtube.client import SCOPES, build_youtube, shared_client, youtube_credentials
 from providers.youtube.errors import NETWORK_ERRORS, translate_google_error
 from providers.youtube.upload import upload_video
 
@@ -72,15 +73,30 @@ class YouTubeProvider(OAuthProvider):
     supports_revocation = True
     # YouTube's "Quota costs" page: videos.insert has a daily bucket of its own.
     api_costs = {"channels.list": ApiCost(units=1), "videos.insert": ApiCost(uploads=1)}
+    accepts_own_client = True  # a creator's own Google Cloud project, with its own quota
+
+    def __init__(self, client: OAuthClientConfig | None = None) -> None:
+        self._own_client = client
+
+    def with_client(self, client: OAuthClientConfig) -> Self:
+        return type(self)(client)
+
+    @property
+    def client(self) -> OAuthClientConfig:
+        """The Google client this instance acts as: its own, else the server's (read from the
+        settings on each use)."""
+        return self._own_client or shared_client()
 
     def is_configured(self) -> bool:
-        return bool(settings.YOUTUBE_CLIENT_ID and settings.YOUTUBE_CLIENT_SECRET)
+        client = self.client
+        return bool(client.client_id and client.client_secret)
 
     def _flow(self, code_verifier: str) -> Flow:
+        client = self.client
         client_config = {
             "web": {
-                "client_id": settings.YOUTUBE_CLIENT_ID,
-                "client_secret": settings.YOUTUBE_CLIENT_SECRET,
+                "client_id": client.client_id,
+                "client_secret": client.client_secret,
                 "auth_uri": settings.GOOGLE_OAUTH_AUTH_URL,
                 "token_uri": settings.GOOGLE_OAUTH_TOKEN_URL,
                 "redirect_uris": [settings.YOUTUBE_REDIRECT_URI],
@@ -135,7 +151,9 @@ class YouTubeProvider(OAuthProvider):
     def fetch_account(
         self, *, refresh_token: str, before_call: ApiCallCallback | None = None
     ) -> AccountSnapshot:
-        return self._read_channel(youtube_credentials(refresh_token), before_call=before_call)
+        return self._read_channel(
+            youtube_credentials(refresh_token, self.client), before_call=before_call
+        )
 
     def _read_channel(
         self, credentials: Credentials, *, before_call: ApiCallCallback | None = None
@@ -176,4 +194,6 @@ class YouTubeProvider(OAuthProvider):
         on_progress: ProgressCallback,
         on_session: SessionCallback,
     ) -> PublishResult:
-        return upload_video(request, on_progress=on_progress, on_session=on_session)
+        return upload_video(
+            request, client=self.client, on_progress=on_progress, on_session=on_session
+        )

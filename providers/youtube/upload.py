@@ -24,7 +24,13 @@ from google.auth import exceptions as auth_exceptions
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, MediaIoBaseUpload
 
-from providers.base import ProgressCallback, PublishRequest, PublishResult, SessionCallback
+from providers.base import (
+    OAuthClientConfig,
+    ProgressCallback,
+    PublishRequest,
+    PublishResult,
+    SessionCallback,
+)
 from providers.errors import PermanentProviderError, ProviderError
 from providers.youtube.client import build_youtube, youtube_credentials
 from providers.youtube.errors import NETWORK_ERRORS, translate_google_error
@@ -68,12 +74,17 @@ def _resume(insert: HttpRequest, session_uri: str, size: int) -> dict | None:
 
 
 def upload_video(
-    request: PublishRequest, *, on_progress: ProgressCallback, on_session: SessionCallback
+    request: PublishRequest,
+    *,
+    client: OAuthClientConfig,
+    on_progress: ProgressCallback,
+    on_session: SessionCallback,
 ) -> PublishResult:
-    """Upload ``request`` as a video of the grant's channel; a ``ProviderError`` on failure."""
+    """Upload ``request`` as a video of the grant's channel, authenticating as ``client``;
+    a ``ProviderError`` on failure."""
     session = request.resume_session
     try:
-        youtube = build_youtube(youtube_credentials(request.refresh_token))
+        youtube = build_youtube(youtube_credentials(request.refresh_token, client))
         media = MediaIoBaseUpload(
             request.stream,
             mimetype="application/octet-stream",

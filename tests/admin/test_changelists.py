@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import PasswordResetToken, RefreshTokenRecord, User
 from billing.models import Plan, PlanUsage
 from billing.services import month_start
-from channels_app.models import Channel, OAuthState
+from channels_app.models import Channel, GoogleProject, OAuthState
 from core import crypto
 from quotas.models import QuotaLedger
 from uploads.models import Job, JobStatus, StoredAsset
@@ -30,6 +30,7 @@ CHANGELISTS = [
     "/admin/billing/planusage/",
     "/admin/channels_app/channel/",
     "/admin/channels_app/oauthstate/",
+    "/admin/channels_app/googleproject/",
     "/admin/uploads/job/",
     "/admin/uploads/job/?status__exact=FAILED",
     "/admin/uploads/storedasset/",
@@ -89,6 +90,17 @@ def _populate(start: int, stop: int) -> None:
             nonce_hash=f"{user.pk.hex}{'1' * 32}",
             code_verifier_encrypted="v1.sealed",
             expires_at=now + timedelta(minutes=10),
+        )
+        for user in users
+    )
+    GoogleProject.objects.bulk_create(
+        GoogleProject(
+            owner=user,
+            name=f"Project {user.pk}",
+            client_id=f"1-{user.pk.hex}.apps.googleusercontent.com",
+            client_secret_encrypted="v1.sealed-secret",
+            daily_uploads=100,
+            daily_units=10000,
         )
         for user in users
     )
@@ -170,7 +182,14 @@ def test_no_page_shows_a_token_hash_or_sealed_secret(operator_client):
     channel.save()
     token = PasswordResetToken.objects.get()
     state = OAuthState.objects.get()
+    project = GoogleProject.objects.get()
+    project.client_secret_encrypted = crypto.encrypt(
+        "GOCSPX-creators-secret", associated_data=str(project.id)
+    )
+    project.save()
     pages = [
+        f"/admin/channels_app/googleproject/{project.pk}/change/",
+        "/admin/channels_app/googleproject/",
         f"/admin/channels_app/channel/{channel.pk}/change/",
         f"/admin/accounts/passwordresettoken/{token.pk}/change/",
         f"/admin/channels_app/oauthstate/{state.pk}/change/",
@@ -188,6 +207,8 @@ def test_no_page_shows_a_token_hash_or_sealed_secret(operator_client):
             token.token_hash,
             state.nonce_hash,
             state.code_verifier_encrypted,
+            project.client_secret_encrypted,
+            "GOCSPX-creators-secret",
         ):
             assert secret not in html, url
 
@@ -209,3 +230,21 @@ def test_a_job_page_shows_the_error_the_result_and_links_to_user_and_channel(ope
     assert "secret-session" not in html  # the resumable session is a credential
     assert 'name="_save"' not in html  # nothing to save: jobs change through actions
     assert 'name="_continue"' not in html
+
+
+def test_a_google_project_is_read_only_in_the_admin_for_viewers_and_operators(
+    operator_client, viewer_client
+):
+    _populate(0, 1)
+    project = GoogleProject.objects.get()
+    page = f"/admin/channels_app/googleproject/{project.pk}/change/"
+
+    for client in (operator_client, viewer_client):
+        html = client.get(page).content.decode()
+        assert project.client_id in html
+        assert 'name="_save"' not in html
+        assert "deletelink" not in html
+        assert client.post(page, {"name": "Renamed"}).status_code == 403
+        assert client.get("/admin/channels_app/googleproject/add/").status_code == 403
+
+    assert GoogleProject.objects.get().name == project.name

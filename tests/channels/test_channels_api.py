@@ -39,6 +39,7 @@ def test_manual_connect_with_a_link_is_active_with_the_canonical_id(api, user):
             "submissionUrl": "https://creators.spotify.com/",
             "listingUrl": f"https://open.spotify.com/show/{SPOTIFY_ID}",
         },
+        "googleProjectId": None,
         "connectedAt": body["connectedAt"],
         "lastRefreshedAt": None,
     }

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from channels_app.models import Channel
+from channels_app.models import Channel, GoogleProject
 from channels_app.services.grants import channel_grant_decrypt
 from core import crypto
-from tests.factories import ManualChannelFactory
+from tests.factories import GoogleProjectFactory, ManualChannelFactory
 
 
 def test_round_trip_returns_the_plaintext_and_stores_none_of_it():
@@ -98,3 +98,24 @@ def test_reencrypt_reports_tokens_no_key_opens_and_leaves_them_alone(settings):
         call_command("reencrypt_tokens")
 
     assert Channel.objects.get(pk=channel.pk).refresh_token_encrypted == before
+
+
+@pytest.mark.django_db
+def test_reencrypt_also_moves_google_project_secrets_to_the_new_key(settings, capsys):
+    settings.ENCRYPTION_KEY = "the-old-key"
+    project = GoogleProjectFactory(client_secret="GOCSPX-project-secret")
+    lost = GoogleProjectFactory()
+    settings.ENCRYPTION_KEY = "the-new-key"
+    settings.ENCRYPTION_KEYS_OLD = ["the-old-key"]
+    GoogleProject.objects.filter(pk=lost.pk).update(client_secret_encrypted="v1.gone.data")
+
+    with pytest.raises(
+        CommandError, match=f"1 tokens do not decrypt with any configured key: {lost.pk}"
+    ):
+        call_command("reencrypt_tokens")
+
+    settings.ENCRYPTION_KEYS_OLD = []
+    sealed = GoogleProject.objects.get(pk=project.pk).client_secret_encrypted
+    assert crypto.is_current(sealed)
+    assert crypto.decrypt(sealed, associated_data=str(project.pk)) == "GOCSPX-project-secret"
+    assert "Re-encrypted 1 Google project secrets; 0 already current." in capsys.readouterr().out

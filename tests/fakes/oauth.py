@@ -127,6 +127,14 @@ class FakeOAuthServer(FakeHTTPServer):
                     return grant.account
         return None
 
+    def token_client_ids(self, grant_type: str) -> list[str]:
+        """The client id each ``grant_type`` request to the token endpoint authenticated as."""
+        return [
+            (r.basic_auth() or (r.form().get("client_id", ""), ""))[0]
+            for r in self.requests_to(self.token_path, "POST")
+            if r.form().get("grant_type") == grant_type
+        ]
+
     def live_refresh_tokens(self) -> list[str]:
         with self.lock:
             return [g.refresh_token for g in self.grants if g.refresh_token and not g.revoked]

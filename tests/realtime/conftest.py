@@ -80,7 +80,7 @@ def instant_provider(monkeypatch: pytest.MonkeyPatch) -> InstantProvider:
     """The upload pipeline's provider seam answers with :class:`InstantProvider` (any thread),
     and the job's asset is a few local bytes."""
     provider = InstantProvider()
-    monkeypatch.setattr("uploads.services.pipeline.get_provider", lambda platform: provider)
+    monkeypatch.setattr("uploads.services.pipeline.channel_provider", lambda channel: provider)
     monkeypatch.setattr(
         "uploads.services.pipeline.asset_stream_open",
         lambda url: contextlib.nullcontext(io.BytesIO(b"episode")),

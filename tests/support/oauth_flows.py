@@ -25,8 +25,10 @@ def follow_to_gateway(client: APIClient, redirect_url: str):
     return client.get(f"{parts.path}?{parts.query}")
 
 
-def start_oauth(client: APIClient, platform: str = "youtube") -> dict:
-    response = client.post("/api/v1/channels/connect", {"platform": platform}, format="json")
+def start_oauth(client: APIClient, platform: str = "youtube", **fields: str) -> dict:
+    """Start a connect (``fields``: more of the body, e.g. ``googleProjectId``)."""
+    body = {"platform": platform, **fields}
+    response = client.post("/api/v1/channels/connect", body, format="json")
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -37,12 +39,12 @@ def finish_oauth(client: APIClient, callback_response):
     return client.post("/api/v1/channels/connect/complete", {"flow": flow}, format="json")
 
 
-def consent_youtube(client: APIClient, fake: FakeGoogle, *, account: str):
+def consent_youtube(client: APIClient, fake: FakeGoogle, *, account: str, **fields: str):
     """Start a connect and approve it as ``account``; returns the callback response."""
-    start = start_oauth(client)
+    start = start_oauth(client, **fields)
     return follow_to_gateway(client, fake.consent(start["authorizationUrl"], account=account))
 
 
-def connect_youtube(client: APIClient, fake: FakeGoogle, *, account: str):
+def connect_youtube(client: APIClient, fake: FakeGoogle, *, account: str, **fields: str):
     """Run the whole flow for ``account`` and finish it; returns the finish response."""
-    return finish_oauth(client, consent_youtube(client, fake, account=account))
+    return finish_oauth(client, consent_youtube(client, fake, account=account, **fields))

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channels_app.models import Channel
+from channels_app.services.google_projects import channel_provider
 from channels_app.services.grants import (
     channel_grant_for_upload,
     channel_grant_replace,
@@ -49,7 +50,6 @@ from providers.errors import (
     QuotaExhaustedError,
     TransientProviderError,
 )
-from providers.registry import get_provider
 from quotas.services import quota_next_reset
 from uploads.asset_stream import asset_stream_open
 from uploads.events import publish_job_event_on_commit
@@ -159,7 +159,7 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
     with lease.heartbeat():
         try:
             publish_job_event_on_commit(job_id)  # job:update, RUNNING
-            job = Job.objects.select_related("channel", "user").get(pk=job_id)
+            job = Job.objects.select_related("channel__google_project", "user").get(pk=job_id)
             return _job_run_claimed(job=job, lease=lease)
         except DATABASE_ERRORS as exc:
             logger.warning("job %s: database error while running (%s)", job_id, type(exc).__name__)
@@ -188,7 +188,9 @@ def _job_run_claimed(*, job: Job, lease: JobLease) -> RunOutcome:
             publish_job_event_on_commit(job.pk)
 
     try:
-        provider = get_provider(job.platform)
+        # The platform acting as the client that obtained the channel's grant (the creator's
+        # own Google project, if any).
+        provider = channel_provider(channel)
         result = _publish(
             provider=provider, channel=channel, job=job, lease=lease, on_progress=on_progress
         )

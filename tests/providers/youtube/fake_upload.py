@@ -94,6 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path == "/token":
             with fake.lock:
                 fake.token_requests += 1
+                fake.token_client_ids += parse_qs(body.decode()).get("client_id", [])
             self._send(
                 200, {"access_token": "fake-access", "expires_in": 3600, "token_type": "Bearer"}
             )
@@ -202,6 +203,7 @@ class FakeYouTubeUpload(LoopbackServer):
         self.puts: list[ChunkPut] = []
         self.status_queries = 0
         self.token_requests = 0
+        self.token_client_ids: list[str] = []  # the client each token request named
         self.bytes_received = 0  # every body byte that reached the server, kept or not
         self.initiation_status: int | None = None
         self.initiation_reason = ""  # the error reason with it (default: by status)

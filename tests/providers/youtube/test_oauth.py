@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from channels_app.models import Channel, ChannelStatus, OAuthFlow, OAuthState
 from channels_app.services.grants import channel_grant_decrypt, channel_grant_for_upload
-from providers.youtube.client import youtube_credentials
+from providers.youtube.client import shared_client, youtube_credentials
 from tests.factories import ManualChannelFactory
 from tests.fakes.oauth import s256
 from tests.providers.youtube.fake_google import (
@@ -260,7 +260,7 @@ def test_credentials_for_the_upload_pipeline_use_the_stored_grant(api, user, goo
     connect_youtube(api, google, account=ACCOUNT)
     channel = Channel.objects.get(user=user)
 
-    credentials = youtube_credentials(channel_grant_for_upload(channel))
+    credentials = youtube_credentials(channel_grant_for_upload(channel), shared_client())
 
     assert credentials.refresh_token == google.live_refresh_tokens()[0]
     assert credentials.token_uri == google.base_url + "/token"

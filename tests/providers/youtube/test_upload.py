@@ -354,7 +354,9 @@ def test_a_worker_whose_job_was_taken_away_stops_without_writing(channel, asset,
             on_progress(20)
             raise AssertionError("the upload should have stopped")
 
-    monkeypatch.setattr("uploads.services.pipeline.get_provider", lambda platform: StolenMidway())
+    monkeypatch.setattr(
+        "uploads.services.pipeline.channel_provider", lambda channel: StolenMidway()
+    )
 
     outcome = run_job(job_id=job.pk)
 
@@ -388,7 +390,7 @@ def test_a_task_time_limit_mid_upload_queues_the_job_to_resume(channel, asset, m
             on_progress(40)
             raise SoftTimeLimitExceeded
 
-    monkeypatch.setattr("uploads.services.pipeline.get_provider", lambda platform: TooSlow())
+    monkeypatch.setattr("uploads.services.pipeline.channel_provider", lambda channel: TooSlow())
 
     outcome = run_job(job_id=job.pk)
 
