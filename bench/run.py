@@ -30,7 +30,7 @@ from bench.fakes import Fakes
 from bench.measure import Row, table
 from bench.stack import ROOT, Stack, free_port, stack_env
 
-SECTIONS = ("api", "queue", "streaming", "websocket", "scale")
+SECTIONS = ("api", "sustained", "queue", "streaming", "websocket", "scale")
 OUT = ROOT / "var" / "bench"
 
 

@@ -17,10 +17,13 @@ while the API is saturated.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 
 from core.asgi_limits import ASGIApp, EdgeRefusal, Receive, Scope, Send, refuse
 from core.errors import DatabaseBusy
+
+logger = logging.getLogger(__name__)
 
 
 class InFlightLimit:
@@ -42,6 +45,7 @@ class InFlightLimit:
         try:
             await asyncio.wait_for(self._turns.acquire(), self.queue_timeout)
         except TimeoutError:
+            logger.warning("request refused: no turn within WEB_QUEUE_TIMEOUT")
             await refuse(send, _busy())
             return
         try:
