@@ -15,6 +15,7 @@ from billing.models import PlanUsage
 from channels_app.models import ChannelStatus
 from tests.factories import JobFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
+from tests.providers.youtube import CHUNK
 from uploads.asset_stream import RemoteAsset
 from uploads.models import Job, JobStatus
 from uploads.services.pipeline import retry_delay, run_job
@@ -42,7 +43,10 @@ def _make_due(job: Job) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_uploads_every_byte_once_with_rising_progress(channel, asset, fake_youtube, events):
+def test_a_job_uploads_every_byte_once_with_rising_progress(
+    channel, asset, fake_youtube, events, settings
+):
+    settings.UPLOAD_PROGRESS_INTERVAL = 0  # every chunk YouTube confirms is reported
     job = _job(channel, asset, title="My video", description="About it")
 
     outcome = run_job(job_id=job.pk)
@@ -74,6 +78,20 @@ def test_a_job_uploads_every_byte_once_with_rising_progress(channel, asset, fake
     assert progress[-1] == 100
     assert len(set(progress)) == 6
     assert _usage(channel.user) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_reported_at_most_once_per_interval(
+    channel, asset, fake_youtube, events, settings
+):
+    # Five chunks confirmed within the interval: each report is a database write and an event.
+    settings.UPLOAD_PROGRESS_INTERVAL = 3600
+    job = _job(channel, asset)
+
+    run_job(job_id=job.pk)
+
+    first_chunk = 100 * CHUNK // asset.size
+    assert events == [("RUNNING", 0), ("RUNNING", first_chunk), ("SUCCEEDED", 100)]
 
 
 def test_a_second_delivery_does_nothing(channel, asset, fake_youtube):
