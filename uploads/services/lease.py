@@ -164,7 +164,7 @@ class LeasedStream(io.RawIOBase):
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
         """Into the caller's buffer, no copy (``read`` is ``io.RawIOBase``'s, over this)."""
         self._lease.check()
-        count = self._stream.readinto(buffer)
+        count = self._stream.readinto(buffer)  # type: ignore[attr-defined]  # io objects all
         # Again after a read that may have waited long: the platform write follows it.
         self._lease.confirm()
         return count

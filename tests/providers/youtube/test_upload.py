@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 from uuid import uuid4
 
@@ -142,6 +143,28 @@ def test_a_5xx_mid_upload_is_retried_and_resumes_from_the_last_acknowledged_byte
     assert fake_youtube.session.sha256.hexdigest() == asset.sha256
     assert fake_youtube.session.stored == asset.size
     assert _usage(channel.user) == 1
+
+
+def test_a_chunk_resent_after_a_timeout_while_youtube_still_held_it_is_kept_once(
+    channel, asset, fake_youtube, settings
+):
+    # The first chunk's answer comes after the client gave up; the retry asks for the offset
+    # and resends that chunk while YouTube is still busy with the first copy.
+    settings.YOUTUBE_HTTP_TIMEOUT = 0.5
+    fake_youtube.chunk_delay = 1.5
+    job = _job(channel, asset)
+    assert run_job(job_id=job.pk).status == JobStatus.QUEUED
+    fake_youtube.chunk_delay = 0.0
+    _make_due(job)
+
+    second = run_job(job_id=job.pk)
+    while len(fake_youtube.puts) < 6:  # the delayed first copy, then five chunks
+        time.sleep(0.05)
+
+    assert second.status == JobStatus.SUCCEEDED
+    assert fake_youtube.bytes_received == asset.size + CHUNK  # the first chunk arrived twice
+    assert fake_youtube.session.stored == asset.size
+    assert fake_youtube.session.sha256.hexdigest() == asset.sha256
 
 
 def test_a_job_that_finished_at_youtube_but_not_here_is_recorded_without_reuploading(
