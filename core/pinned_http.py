@@ -51,13 +51,14 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """Connects to the checked address; TLS (SNI, certificate name) speaks to ``server_name``."""
 
     def __init__(self, address: str, port: int, *, server_name: str, timeout: float) -> None:
-        super().__init__(address, port, timeout=timeout, context=_tls_context())
+        self._tls = _tls_context()
+        super().__init__(address, port, timeout=timeout, context=self._tls)
         self._server_name = server_name
 
     def connect(self) -> None:
         sock = socket.create_connection((self.host, self.port), self.timeout)
         try:
-            self.sock = self._context.wrap_socket(sock, server_hostname=self._server_name)
+            self.sock = self._tls.wrap_socket(sock, server_hostname=self._server_name)
         except BaseException:
             sock.close()
             raise
