@@ -533,6 +533,9 @@ UPLOAD_LEAD_TIME = parse_duration(env.str("UPLOAD_LEAD_TIME", default="1h"))
 UPLOAD_CHUNK_SIZE = env.int("UPLOAD_CHUNK_SIZE", default=8 * 1024 * 1024)
 if UPLOAD_CHUNK_SIZE <= 0 or UPLOAD_CHUNK_SIZE % (256 * 1024):
     fail_configuration("UPLOAD_CHUNK_SIZE must be a positive multiple of 262144 (256 KiB).")
+UPLOAD_PROGRESS_INTERVAL = env.float("UPLOAD_PROGRESS_INTERVAL", default=0.5)
+if UPLOAD_PROGRESS_INTERVAL < 0:
+    fail_configuration("UPLOAD_PROGRESS_INTERVAL must be a number of seconds, 0 or more.")
 UPLOAD_MAX_ATTEMPTS = env.int("UPLOAD_MAX_ATTEMPTS", default=5)
 UPLOAD_RETRY_BASE_DELAY = env.float("UPLOAD_RETRY_BASE_DELAY", default=30.0)
 UPLOAD_RETRY_MAX_DELAY = env.float("UPLOAD_RETRY_MAX_DELAY", default=1800.0)

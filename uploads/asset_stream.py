@@ -8,42 +8,45 @@ followed by hand and every hop is checked again. Assets in our own storage are o
 
 from __future__ import annotations
 
+import http.client
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
-import urllib3
 from django.conf import settings
 
-from core.pinned_http import host_header, pinned_pool
+from core.pinned_http import host_header, pinned_connection
 from core.ssrf import FetchTarget, UnsafeAssetUrl, resolve_target
 from core.storage import LocalStorage, S3Storage, get_storage
 from providers.errors import PermanentProviderError, TransientProviderError
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 MAX_REDIRECTS = 5
+SKIP_BLOCK = 1024 * 1024  # what is read at a time to skip ahead on a host without ranges
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class RemoteAsset(io.RawIOBase):
     """A seekable read-only view of a remote file. A read at another offset than where the
-    open response stands reopens it with ``Range: bytes=N-``; nothing is buffered."""
+    open response stands reopens it with ``Range: bytes=N-``; nothing is buffered: ``readinto``
+    reads from the socket straight into the caller's buffer."""
 
     def __init__(self, url: str, *, trusted: bool = False) -> None:
         super().__init__()
         self._url = url
         self._trusted = trusted  # our own object store: configured by the operator
-        self._timeout = urllib3.Timeout(
-            connect=settings.ASSET_FETCH_TIMEOUT, read=settings.ASSET_FETCH_TIMEOUT
-        )
         self._pos = 0
-        self._response: urllib3.BaseHTTPResponse | None = None
+        self._connection: http.client.HTTPConnection | None = None
+        self._response: http.client.HTTPResponse | None = None
         self._response_pos = 0
         self._ranges = True
         self.size = self._open(0)
 
-    # -- io.RawIOBase -------------------------------------------------------------------
+    # -- io.RawIOBase (read() comes from readinto()) ----------------------------------------
     def readable(self) -> bool:
         return True
 
@@ -58,34 +61,28 @@ class RemoteAsset(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
-    def read(self, size: int = -1) -> bytes:
-        if self._pos >= self.size or size == 0:
-            return b""
-        if size < 0:
-            size = self.size - self._pos
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")[: max(0, self.size - self._pos)]
+        if not view:
+            return 0
         if self._response is None or self._response_pos != self._pos:
             self._open(self._pos)
         response = self._response
         if response is None:  # _open either sets it or raises
             raise TransientProviderError("The asset stream is closed.")
         try:
-            data = response.read(min(size, self.size - self._pos))
-        except urllib3.exceptions.HTTPError as exc:
+            count = response.readinto(view)
+        except (OSError, http.client.HTTPException) as exc:
             self._drop()
             raise TransientProviderError(
                 f"Reading the asset failed ({type(exc).__name__})."
             ) from exc
-        if not data:
+        if not count:
             self._drop()
             raise TransientProviderError("The asset ended before its announced length.")
-        self._pos += len(data)
+        self._pos += count
         self._response_pos = self._pos
-        return data
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        return count
 
     def close(self) -> None:
         self._drop()
@@ -93,10 +90,10 @@ class RemoteAsset(io.RawIOBase):
 
     # -- HTTP -----------------------------------------------------------------------------
     def _drop(self) -> None:
-        if self._response is not None:
-            self._response.release_conn()
-            self._response.close()
-            self._response = None
+        if self._connection is not None:
+            self._connection.close()  # closes the response with it
+            self._connection = None
+        self._response = None
 
     def _target(self, url: str) -> FetchTarget:
         try:
@@ -104,32 +101,27 @@ class RemoteAsset(io.RawIOBase):
         except UnsafeAssetUrl as exc:
             raise PermanentProviderError(str(exc), code="invalid_asset_url") from exc
 
-    def _get(self, start: int) -> urllib3.BaseHTTPResponse:
+    def _get(self, start: int) -> http.client.HTTPResponse:
+        """The response at ``start``, its connection kept in ``_connection``."""
         url = self._url
         for _hop in range(MAX_REDIRECTS + 1):
             target = self._target(url)
             headers = {"Host": host_header(target), "Accept-Encoding": "identity"}
             if start or self._ranges:
                 headers["Range"] = f"bytes={start}-"
+            self._connection = pinned_connection(target, timeout=settings.ASSET_FETCH_TIMEOUT)
             try:
-                response = pinned_pool(target).urlopen(
-                    "GET",
-                    target.path,
-                    headers=headers,
-                    redirect=False,
-                    retries=False,
-                    preload_content=False,
-                    timeout=self._timeout,
-                )
-            except urllib3.exceptions.HTTPError as exc:
+                self._connection.request("GET", target.path, headers=headers)
+                response = self._connection.getresponse()
+            except (OSError, http.client.HTTPException) as exc:
+                self._drop()
                 raise TransientProviderError(
                     f"The asset host did not answer ({type(exc).__name__})."
                 ) from exc
             if response.status not in _REDIRECTS:
                 return response
-            location = response.headers.get("Location", "")
-            response.drain_conn()
-            response.release_conn()
+            location = response.getheader("Location", "")
+            self._drop()
             if not location:
                 raise PermanentProviderError("The asset redirect has no Location.")
             url = urljoin(url, location)
@@ -140,17 +132,17 @@ class RemoteAsset(io.RawIOBase):
         self._drop()
         response = self._get(start)
         if response.status == 206:
-            total = _int_or_zero(response.headers.get("Content-Range", "").rpartition("/")[2])
+            total = _int_or_zero(response.getheader("Content-Range", "").rpartition("/")[2])
             skip = 0
         elif response.status == 200:
-            total = _int_or_zero(response.headers.get("Content-Length", ""))
+            total = _int_or_zero(response.getheader("Content-Length", ""))
             self._ranges = False
             skip = start  # the host ignores ranges: read up to the offset and throw it away
         elif response.status == 429 or response.status >= 500:
-            response.release_conn()
+            self._drop()
             raise TransientProviderError(f"The asset host answered {response.status}.")
         else:
-            response.release_conn()
+            self._drop()
             raise PermanentProviderError(
                 f"The asset could not be fetched (HTTP {response.status}).",
                 code="asset_unavailable",
@@ -160,11 +152,17 @@ class RemoteAsset(io.RawIOBase):
             raise PermanentProviderError(
                 "The asset is empty or its host does not tell its length.", code="asset_empty"
             )
+        scratch = bytearray(min(skip, SKIP_BLOCK))
         while skip:
-            data = response.read(min(skip, 1024 * 1024))
-            if not data:
+            try:
+                count = response.readinto(memoryview(scratch)[: min(skip, SKIP_BLOCK)])
+            except (OSError, http.client.HTTPException) as exc:
+                raise TransientProviderError(
+                    f"Reading the asset failed ({type(exc).__name__})."
+                ) from exc
+            if not count:
                 raise TransientProviderError("The asset ended before the requested offset.")
-            skip -= len(data)
+            skip -= count
         self._response_pos = start
         return total
 

@@ -1,8 +1,9 @@
 """Uploading a track to SoundCloud: ``POST /tracks`` as one streamed multipart request.
 
-- The body is built by requests-toolbelt's ``MultipartEncoder``, which reads the audio from the
-  request's stream piece by piece while requests sends it, so memory stays flat whatever the
-  file size; its length is known up front (``Content-Length``), no chunked encoding.
+- The body (``_MultipartBody``) is the form's text fields, the audio part's headers, the audio
+  streamed from the request's stream in 1 MiB blocks of one buffer (``providers.streaming``)
+  and the closing boundary, so memory stays flat whatever the file size; its length is known
+  up front (``Content-Length``), no chunked encoding.
 - SoundCloud has no resumable uploads: a failed request is sent again whole by the next attempt.
 - The access token comes from a refresh just before the upload. SoundCloud's refresh tokens are
   single-use, so the new one is handed to ``request.on_grant_rotated`` before anything else
@@ -11,11 +12,13 @@
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import requests
 from django.conf import settings
-from requests_toolbelt import MultipartEncoder, MultipartEncoderMonitor
+from urllib3.fields import RequestField
+from urllib3.filepost import choose_boundary
 
 from providers.base import ProgressCallback, PublishRequest, PublishResult
 from providers.errors import (
@@ -23,24 +26,7 @@ from providers.errors import (
     PermanentProviderError,
     TransientProviderError,
 )
-
-
-class _Remaining:
-    """The request's stream as requests-toolbelt wants a file part: ``read`` and a ``len`` of
-    what is left, which works for every seekable stream (files, S3 objects, remote assets)."""
-
-    def __init__(self, stream: BinaryIO, size: int) -> None:
-        self._stream = stream
-        self.len = size
-
-    def read(self, size: int = -1) -> bytes:
-        if size < 0 or size > self.len:
-            size = self.len
-        data = self._stream.read(size)
-        if size and not data:
-            raise TransientProviderError("The asset ended before its announced length.")
-        self.len -= len(data)
-        return data
+from providers.streaming import ProgressReporter, StreamedRange, block_buffer
 
 
 def _filename(media_type: str) -> str:
@@ -48,39 +34,57 @@ def _filename(media_type: str) -> str:
     return f"upload.{extension or 'bin'}"
 
 
+def _part_head(
+    boundary: str, name: str, *, filename: str | None = None, content_type: str | None = None
+) -> bytes:
+    field = RequestField(name, b"", filename=filename)
+    field.make_multipart(content_type=content_type)
+    return f"--{boundary}\r\n{field.render_headers()}".encode()
+
+
+class _MultipartBody:
+    """``multipart/form-data`` with the track's fields and its audio, as a sized iterable."""
+
+    def __init__(self, request: PublishRequest, on_sent: Callable[[int], None]) -> None:
+        boundary = choose_boundary()
+        self.content_type = f"multipart/form-data; boundary={boundary}"
+        fields = [
+            ("track[title]", request.title),
+            ("track[description]", request.description),
+            ("track[sharing]", "public"),
+        ]
+        self._head = b"".join(
+            _part_head(boundary, name) + value.encode() + b"\r\n" for name, value in fields
+        ) + _part_head(
+            boundary,
+            "track[asset_data]",
+            filename=_filename(request.media_type),
+            content_type=request.media_type,
+        )
+        self._audio = StreamedRange(
+            request.stream, 0, request.size_bytes, block_buffer(), on_sent=on_sent
+        )
+        self._tail = f"\r\n--{boundary}--\r\n".encode()
+
+    def __len__(self) -> int:
+        return len(self._head) + len(self._audio) + len(self._tail)
+
+    def __iter__(self) -> Iterator[bytes | memoryview]:
+        yield self._head
+        yield from self._audio
+        yield self._tail
+
+
 def upload_track(
     request: PublishRequest, *, access_token: str, on_progress: ProgressCallback
 ) -> PublishResult:
     """Send the audio of ``request`` as a new public track; a ``ProviderError`` on failure."""
-    encoder = MultipartEncoder(
-        fields=[
-            ("track[title]", request.title),
-            ("track[description]", request.description),
-            ("track[sharing]", "public"),
-            (
-                "track[asset_data]",
-                (
-                    _filename(request.media_type),
-                    _Remaining(request.stream, request.size_bytes),
-                    request.media_type,
-                ),
-            ),
-        ]
-    )
-    reported = -1
-
-    def progress(monitor: MultipartEncoderMonitor) -> None:
-        nonlocal reported
-        percent = monitor.bytes_read * 100 // monitor.len
-        if percent != reported:  # each report is a database write: only when it moves
-            reported = percent
-            on_progress(percent)
-
-    body = MultipartEncoderMonitor(encoder, progress)
+    progress = ProgressReporter(on_progress, request.size_bytes)
+    body = _MultipartBody(request, on_sent=progress.done)
     try:
         response = requests.post(
             f"{settings.SOUNDCLOUD_API_URL.rstrip('/')}/tracks",
-            data=body,
+            data=body,  # type: ignore[arg-type]  # an iterable of buffers: each is sent as is
             headers={
                 "Authorization": f"OAuth {access_token}",
                 "Accept": "application/json",

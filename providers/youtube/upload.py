@@ -1,8 +1,8 @@
 """Uploading a video to YouTube: ``videos.insert`` as a resumable upload.
 
-- The request's stream is read in ``UPLOAD_CHUNK_SIZE`` pieces through ``MediaIoBaseUpload``;
-  the library reads each chunk from the stream while sending it, so memory stays flat whatever
-  the file size.
+- The request's stream is sent in ``UPLOAD_CHUNK_SIZE`` requests (``_StreamMedia``), each body
+  streamed from the asset in 1 MiB blocks of one buffer (``providers.streaming``), so memory
+  stays flat whatever the file or chunk size. Progress is reported as YouTube confirms chunks.
 - The resumable session URI is handed to ``on_session`` as soon as YouTube hands it out. A
   retried or re-delivered upload (``request.resume_session``) asks that session how much it
   already has (``PUT`` with ``Content-Range: bytes */TOTAL``) and continues from there instead
@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 from google.auth import exceptions as auth_exceptions
 from googleapiclient.errors import HttpError
-from googleapiclient.http import HttpRequest, MediaIoBaseUpload
+from googleapiclient.http import HttpRequest, MediaUpload
 
 from providers.base import (
     OAuthClientConfig,
@@ -32,6 +32,7 @@ from providers.base import (
     SessionCallback,
 )
 from providers.errors import PermanentProviderError, ProviderError
+from providers.streaming import ProgressReporter, StreamedRange, block_buffer
 from providers.youtube.client import build_youtube, youtube_credentials
 from providers.youtube.errors import NETWORK_ERRORS, translate_google_error
 
@@ -49,6 +50,37 @@ def _video_body(request: PublishRequest) -> dict:
         }
     snippet = {"title": request.title, "description": request.description}
     return {"snippet": snippet, "status": status}
+
+
+class _StreamMedia(MediaUpload):
+    """The request's stream as the library's resumable media.
+
+    ``MediaIoBaseUpload`` hands httplib2 a file object that http.client reads 8 KiB at a time;
+    here ``getbytes`` returns the chunk as a :class:`StreamedRange` (sized, iterable), which
+    http.client sends block by block like any iterable body of known length.
+    """
+
+    def __init__(self, request: PublishRequest) -> None:
+        super().__init__()
+        self._stream = request.stream
+        self._size = request.size_bytes
+        self._buffer = block_buffer()
+
+    def chunksize(self) -> int:
+        return settings.UPLOAD_CHUNK_SIZE
+
+    def mimetype(self) -> str:
+        return "application/octet-stream"
+
+    def size(self) -> int:
+        return self._size
+
+    def resumable(self) -> bool:
+        return True
+
+    def getbytes(self, begin: int, length: int) -> StreamedRange:  # type: ignore[override]
+        length = max(0, min(length, self._size - begin))
+        return StreamedRange(self._stream, begin, length, self._buffer)
 
 
 def _resume(insert: HttpRequest, session_uri: str, size: int) -> dict | None:
@@ -85,12 +117,8 @@ def upload_video(
     session = request.resume_session
     try:
         youtube = build_youtube(youtube_credentials(request.refresh_token, client))
-        media = MediaIoBaseUpload(
-            request.stream,
-            mimetype="application/octet-stream",
-            chunksize=settings.UPLOAD_CHUNK_SIZE,
-            resumable=True,
-        )
+        media = _StreamMedia(request)
+        progress = ProgressReporter(on_progress, media.size())
         insert = youtube.videos().insert(
             part="snippet,status", body=_video_body(request), media_body=media
         )
@@ -101,14 +129,14 @@ def upload_video(
             request.before_call("videos.insert")  # a new session; resuming one is no new call
         while video is None:
             try:
-                progress, video = insert.next_chunk(num_retries=0)
+                status, video = insert.next_chunk(num_retries=0)
             finally:
                 # Saved even when this chunk failed: the retry resumes the same session.
                 if insert.resumable_uri and insert.resumable_uri != session:
                     session = insert.resumable_uri
                     on_session(session)
-            if progress is not None:
-                on_progress(int(progress.progress() * 100))
+            if status is not None:
+                progress.done(status.resumable_progress)
     except ProviderError:
         raise
     except (HttpError, auth_exceptions.GoogleAuthError, *NETWORK_ERRORS) as exc:

@@ -60,6 +60,7 @@ def test_a_job_run_by_the_embedded_runner_reaches_a_socket_of_the_same_server(tm
             YOUTUBE_CLIENT_SECRET="fake-client-secret",
             OUTBOUND_ALLOWED_HOSTS=asset.host,
             UPLOAD_CHUNK_SIZE=str(CHUNK),
+            UPLOAD_PROGRESS_INTERVAL="0",  # every chunk reported, however fast
         )
         job_id, events = asyncio.run(scenario(server, asset.url))
 

@@ -53,6 +53,7 @@ def test_a_50_mb_upload_goes_queued_running_succeeded_and_youtube_gets_every_byt
     auth_client, channel, big_asset, fake_youtube, events, settings, worker
 ):
     settings.UPLOAD_CHUNK_SIZE = 4 * 1024 * 1024
+    settings.UPLOAD_PROGRESS_INTERVAL = 0  # every chunk YouTube confirms is reported
 
     job = wait_until_finished(_submit(auth_client, channel, big_asset))
 

@@ -11,7 +11,8 @@ It speaks the protocol google-api-python-client uses (see DEPENDENCY-NOTES):
 Bodies are hashed as they stream in, so a 1 GiB upload costs no memory here. Failures can be
 injected: a status for the initiation (401, 400, or 403 with a reason such as
 ``quotaExceeded``) or for the n-th chunk PUT (503 mid-upload,
-whose bytes are then discarded like a real server would), and a delay per chunk.
+whose bytes are then discarded like a real server would), and a delay per chunk (a chunk
+resent meanwhile by a client that gave up waiting is kept once).
 ``POST /token`` answers a refresh-token grant, standing in for Google's token endpoint.
 """
 
@@ -186,8 +187,13 @@ class _Handler(BaseHTTPRequestHandler):
         if failure is not None:
             self._error(failure, "backendError")
             return
-        session.sha256 = digest
-        session.stored += length
+        with fake.lock:
+            # Committed only if no other PUT of the same range was committed meanwhile (a
+            # client that timed out while this one was delayed resends it), as YouTube keeps
+            # a range once: the later copy is dropped and the answer tells the true offset.
+            if start == session.stored:
+                session.sha256 = digest
+                session.stored += length
         self._progress(session)
 
 

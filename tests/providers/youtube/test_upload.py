@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 from uuid import uuid4
 
@@ -15,6 +16,7 @@ from billing.models import PlanUsage
 from channels_app.models import ChannelStatus
 from tests.factories import JobFactory
 from tests.fakes.asset_server import AssetServer, write_random_file
+from tests.providers.youtube import CHUNK
 from uploads.asset_stream import RemoteAsset
 from uploads.models import Job, JobStatus
 from uploads.services.pipeline import retry_delay, run_job
@@ -42,7 +44,10 @@ def _make_due(job: Job) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_uploads_every_byte_once_with_rising_progress(channel, asset, fake_youtube, events):
+def test_a_job_uploads_every_byte_once_with_rising_progress(
+    channel, asset, fake_youtube, events, settings
+):
+    settings.UPLOAD_PROGRESS_INTERVAL = 0  # every chunk YouTube confirms is reported
     job = _job(channel, asset, title="My video", description="About it")
 
     outcome = run_job(job_id=job.pk)
@@ -74,6 +79,20 @@ def test_a_job_uploads_every_byte_once_with_rising_progress(channel, asset, fake
     assert progress[-1] == 100
     assert len(set(progress)) == 6
     assert _usage(channel.user) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_reported_at_most_once_per_interval(
+    channel, asset, fake_youtube, events, settings
+):
+    # Five chunks confirmed within the interval: each report is a database write and an event.
+    settings.UPLOAD_PROGRESS_INTERVAL = 3600
+    job = _job(channel, asset)
+
+    run_job(job_id=job.pk)
+
+    first_chunk = 100 * CHUNK // asset.size
+    assert events == [("RUNNING", 0), ("RUNNING", first_chunk), ("SUCCEEDED", 100)]
 
 
 def test_a_second_delivery_does_nothing(channel, asset, fake_youtube):
@@ -124,6 +143,28 @@ def test_a_5xx_mid_upload_is_retried_and_resumes_from_the_last_acknowledged_byte
     assert fake_youtube.session.sha256.hexdigest() == asset.sha256
     assert fake_youtube.session.stored == asset.size
     assert _usage(channel.user) == 1
+
+
+def test_a_chunk_resent_after_a_timeout_while_youtube_still_held_it_is_kept_once(
+    channel, asset, fake_youtube, settings
+):
+    # The first chunk's answer comes after the client gave up; the retry asks for the offset
+    # and resends that chunk while YouTube is still busy with the first copy.
+    settings.YOUTUBE_HTTP_TIMEOUT = 0.5
+    fake_youtube.chunk_delay = 1.5
+    job = _job(channel, asset)
+    assert run_job(job_id=job.pk).status == JobStatus.QUEUED
+    fake_youtube.chunk_delay = 0.0
+    _make_due(job)
+
+    second = run_job(job_id=job.pk)
+    while len(fake_youtube.puts) < 6:  # the delayed first copy, then five chunks
+        time.sleep(0.05)
+
+    assert second.status == JobStatus.SUCCEEDED
+    assert fake_youtube.bytes_received == asset.size + CHUNK  # the first chunk arrived twice
+    assert fake_youtube.session.stored == asset.size
+    assert fake_youtube.session.sha256.hexdigest() == asset.sha256
 
 
 def test_a_job_that_finished_at_youtube_but_not_here_is_recorded_without_reuploading(
