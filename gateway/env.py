@@ -40,6 +40,17 @@ def parse_rate(value: str) -> Rate:
     return Rate(limit=int(limit), period=int(parse_duration(period).total_seconds()))
 
 
+def parse_percentages(value: str) -> dict[str, int]:
+    """Parse ``"free=5,pro=20"`` into ``{"free": 5, "pro": 20}``: whole per cents, 1 to 100."""
+    shares: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, sep, percent = (text.strip() for text in item.partition("="))
+        if not name or not sep or not percent.isdigit() or not 1 <= int(percent) <= 100:
+            raise ValueError(f"not a list of per cents: {value!r} (use e.g. free=5,pro=20)")
+        shares[name] = int(percent)
+    return shares
+
+
 def derive_key(secret: str, purpose: str) -> str:
     """Derive an independent key for ``purpose`` from ``secret`` (HMAC-SHA256, hex)."""
     return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()

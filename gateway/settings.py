@@ -17,7 +17,13 @@ import environ
 from celery.schedules import crontab
 from kombu import Exchange, Queue
 
-from gateway.env import derive_key, fail_configuration, parse_duration, parse_rate
+from gateway.env import (
+    derive_key,
+    fail_configuration,
+    parse_duration,
+    parse_percentages,
+    parse_rate,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -487,6 +493,13 @@ YOUTUBE_HTTP_TIMEOUT = env.int("YOUTUBE_HTTP_TIMEOUT", default=60)
 # carry their own figures): videos.insert calls, and units for every other method.
 YOUTUBE_DAILY_UPLOADS = env.int("YOUTUBE_DAILY_UPLOADS", default=100)
 YOUTUBE_DAILY_UNITS = env.int("YOUTUBE_DAILY_UNITS", default=10000)
+# The most one creator may spend of the shared project's daily uploads, in per cent of
+# YOUTUBE_DAILY_UPLOADS by plan code (at least one upload); a plan not named gets free's share.
+YOUTUBE_DAILY_UPLOAD_SHARE = parse_percentages(
+    env.str("YOUTUBE_DAILY_UPLOAD_SHARE", default="free=5,pro=20,agency=40")
+)
+if "free" not in YOUTUBE_DAILY_UPLOAD_SHARE:
+    fail_configuration("YOUTUBE_DAILY_UPLOAD_SHARE must give the free plan's share.")
 SOUNDCLOUD_CLIENT_ID = env.str("SOUNDCLOUD_CLIENT_ID", default="")
 SOUNDCLOUD_CLIENT_SECRET = env.str("SOUNDCLOUD_CLIENT_SECRET", default="")
 SOUNDCLOUD_REDIRECT_URI = env.str(

@@ -11,9 +11,16 @@ class QuotaLedger(models.Model):
 
     The budget the last charge was checked against is kept next to the spend, so operators
     see one against the other without the ledger knowing where budgets come from.
+
+    A row whose ``share_of`` names a project is not a project: it is one creator's share of
+    that project's uploads (``project_key`` is then the share's own key), charged in the same
+    transaction as the project's row.
     """
 
     project_key = models.CharField(max_length=200)
+    share_of = models.CharField(
+        max_length=200, blank=True, default="", help_text="The project this share is a part of."
+    )
     day = models.DateField()
     uploads_spent = models.PositiveIntegerField(default=0)
     units_spent = models.PositiveIntegerField(default=0)

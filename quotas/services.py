@@ -8,6 +8,12 @@ so of two workers charging the last unit at once exactly one matches; the spend 
 the budget, whatever the number of workers. A call is charged when it is attempted, also when
 the platform then fails it (the ledger errs on the side of not overspending).
 
+A project shared by many (YouTube: the server's own project) can also cap what one member may
+spend of its uploads a day: a :class:`QuotaShare`, kept in its own ledger row (``share_of``
+names the project) and charged in the same transaction as the project. Rows are always locked
+share first, project second, so two charges never wait for each other in a cycle; a refusal of
+either rolls back both, so a refused charge charges nothing.
+
 Quota days are Pacific days: YouTube resets every project's quota at midnight in
 ``America/Los_Angeles`` (the reset moves with daylight saving time).
 """
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -34,13 +41,26 @@ class QuotaBudget:
     units: int
 
 
-class QuotaSpent(Exception):
-    """The charge would pass the day's budget; nothing was charged. Retry after ``until``."""
+@dataclass(frozen=True)
+class QuotaShare:
+    """The most one member of a shared project may spend of its daily uploads, in the ledger
+    row ``key``. Units have no share."""
 
-    def __init__(self, project_key: str, until: datetime) -> None:
-        super().__init__(f"the quota of {project_key} is spent until {until.isoformat()}")
-        self.project_key = project_key
+    key: str
+    uploads: int
+
+
+class QuotaSpent(Exception):
+    """The charge would pass the day's budget; nothing was charged. Retry after ``until``.
+
+    ``key`` is the ledger that refused: the project's, or the member's share of it.
+    """
+
+    def __init__(self, key: str, until: datetime, *, share: bool = False) -> None:
+        super().__init__(f"the quota of {key} is spent until {until.isoformat()}")
+        self.key = key
         self.until = until
+        self.share = share
 
 
 def quota_day(now: datetime | None = None) -> date:
@@ -60,26 +80,66 @@ def quota_next_reset(now: datetime | None = None) -> datetime:
 
 
 def quota_charge(
-    *, project_key: str, uploads: int = 0, units: int = 0, budget: QuotaBudget
+    *,
+    project_key: str,
+    uploads: int = 0,
+    units: int = 0,
+    budget: QuotaBudget,
+    share: QuotaShare | None = None,
 ) -> None:
-    """Charge ``uploads`` and ``units`` to today's ledger of ``project_key``, or raise
-    :class:`QuotaSpent` (charging nothing) when that would pass ``budget``."""
+    """Charge ``uploads`` and ``units`` to today's ledger of ``project_key``, and ``uploads``
+    to the ``share`` of it when one is given, or raise :class:`QuotaSpent` (charging nothing)
+    when that would pass ``budget`` or the share."""
     now = timezone.now()
     day = quota_day(now)
+    until = quota_next_reset(now)
+    with transaction.atomic():
+        if share is not None and uploads:
+            share_budget = QuotaBudget(uploads=share.uploads, units=0)
+            charged = _charge_row(
+                key=share.key,
+                day=day,
+                now=now,
+                uploads=uploads,
+                units=0,
+                budget=share_budget,
+                share_of=project_key,
+            )
+            if not charged:
+                raise QuotaSpent(share.key, until, share=True)
+        charged = _charge_row(
+            key=project_key, day=day, now=now, uploads=uploads, units=units, budget=budget
+        )
+        if not charged:
+            raise QuotaSpent(project_key, until)
+
+
+def _charge_row(
+    *,
+    key: str,
+    day: date,
+    now: datetime,
+    uploads: int,
+    units: int,
+    budget: QuotaBudget,
+    share_of: str = "",
+) -> bool:
+    """Add the charge to the row ``key`` of ``day`` if it stays within ``budget``; whether
+    it did. One conditional ``UPDATE``: see the module's docstring."""
     QuotaLedger.objects.bulk_create(
-        [QuotaLedger(project_key=project_key, day=day)], ignore_conflicts=True
+        [QuotaLedger(project_key=key, share_of=share_of, day=day)], ignore_conflicts=True
     )
-    charged = QuotaLedger.objects.filter(
-        project_key=project_key,
-        day=day,
-        uploads_spent__lte=budget.uploads - uploads,
-        units_spent__lte=budget.units - units,
-    ).update(
-        uploads_spent=F("uploads_spent") + uploads,
-        units_spent=F("units_spent") + units,
-        uploads_budget=budget.uploads,
-        units_budget=budget.units,
-        updated_at=now,
+    return bool(
+        QuotaLedger.objects.filter(
+            project_key=key,
+            day=day,
+            uploads_spent__lte=budget.uploads - uploads,
+            units_spent__lte=budget.units - units,
+        ).update(
+            uploads_spent=F("uploads_spent") + uploads,
+            units_spent=F("units_spent") + units,
+            uploads_budget=budget.uploads,
+            units_budget=budget.units,
+            updated_at=now,
+        )
     )
-    if not charged:
-        raise QuotaSpent(project_key, quota_next_reset(now))

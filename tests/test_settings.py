@@ -94,6 +94,15 @@ def test_production_start_up_refuses_a_missing_secret(variable):
     ]
 
 
+def test_start_up_refuses_upload_shares_without_the_free_plans():
+    result = run_manage("check", DEBUG="true", YOUTUBE_DAILY_UPLOAD_SHARE="pro=20")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Gateway configuration error: YOUTUBE_DAILY_UPLOAD_SHARE must give the free plan's share."
+    ]
+
+
 def test_production_settings_pass_the_deploy_checklist():
     result = run_manage(
         "check",

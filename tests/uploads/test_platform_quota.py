@@ -1,6 +1,6 @@
 """YouTube's daily quota, shared by every creator of the deployment: jobs wait for the reset
-instead of failing, and the day's budget goes round-robin by creator (real pipeline, fake
-YouTube)."""
+instead of failing, the day's budget goes round-robin by creator, and no creator spends more
+than their plan's daily share of it (real pipeline, fake YouTube)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import time_machine
 from billing.models import PlanUsage
 from quotas.models import QuotaLedger
 from quotas.services import quota_next_reset
-from tests.factories import ChannelFactory, JobFactory, UserFactory
+from tests.factories import ChannelFactory, GoogleProjectFactory, JobFactory, UserFactory
 from uploads.events import build_job_event
 from uploads.models import Job, JobStatus, WaitingReason
 from uploads.runner import EmbeddedRunner
 from uploads.services.pipeline import run_job
+from uploads.tasks import dispatch_due_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,6 +61,11 @@ def _waiting_for_quota(job: Job) -> bool:
     )
 
 
+def _uploads_spent() -> dict[str, int]:
+    """Uploads charged today, by ledger key (projects and creators' shares)."""
+    return dict(QuotaLedger.objects.values_list("project_key", "uploads_spent"))
+
+
 def _last_event(job_updates: list[dict], job: Job) -> dict:
     return [event for event in job_updates if event["jobId"] == str(job.pk)][-1]
 
@@ -69,6 +75,7 @@ def test_a_spent_budget_is_shared_round_robin_and_the_rest_waits_for_the_pacific
     client_for, plans, asset, fake_youtube, settings, job_updates
 ):
     settings.YOUTUBE_DAILY_UPLOADS = 3
+    settings.YOUTUBE_DAILY_UPLOAD_SHARE = {"free": 100, "pro": 100}  # the order alone
     ada, bob = UserFactory(plan=plans["pro"]), UserFactory(plan=plans["pro"])
     ada_channel, bob_channel = ChannelFactory(user=ada), ChannelFactory(user=bob)
     # Ada's burst is accepted first: first come, first served would give her the whole day.
@@ -95,7 +102,7 @@ def test_a_spent_budget_is_shared_round_robin_and_the_rest_waits_for_the_pacific
     assert status["status"] == "QUEUED"
     assert status["waitingFor"] == {"reason": "platform_quota", "until": until}
     assert not Job.objects.filter(status=JobStatus.FAILED).exists()
-    assert QuotaLedger.objects.get().uploads_spent == 3
+    assert _uploads_spent()["youtube:shared"] == 3
 
     # Just after midnight Pacific time: a new quota day, everyone's first uploads first.
     reset = quota_next_reset()
@@ -106,6 +113,64 @@ def test_a_spent_budget_is_shared_round_robin_and_the_rest_waits_for_the_pacific
         assert _waiting_for_quota(ada_jobs[4])
     assert Job.objects.filter(status=JobStatus.SUCCEEDED).count() == 6
     assert not Job.objects.filter(status=JobStatus.FAILED).exists()
+
+
+@pytest.mark.usefixtures("celery_eager")
+def test_a_creators_burst_past_their_daily_share_waits_and_leaves_the_day_to_the_others(
+    client_for, plans, asset, fake_youtube, settings, job_updates
+):
+    settings.YOUTUBE_DAILY_UPLOADS = 10  # Pro's share: 20 %, two uploads a day
+    ada, bob = UserFactory(plan=plans["pro"]), UserFactory(plan=plans["pro"])
+    ada_channel, bob_channel = ChannelFactory(user=ada), ChannelFactory(user=bob)
+
+    # With Redis every job goes to a worker as soon as it is accepted: first come, first served.
+    ada_jobs = [_accept(client_for(ada), ada_channel, asset, f"Ada {n}") for n in range(1, 5)]
+
+    assert _titles(fake_youtube) == ["Ada 1", "Ada 2"]
+    assert all(_waiting_for_quota(job) for job in ada_jobs[2:])
+    assert _last_event(job_updates, ada_jobs[3])["waitingFor"]["reason"] == "platform_quota"
+
+    # Later that day: the shared project still has budget for everyone else.
+    bob_job = _accept(client_for(bob), bob_channel, asset, "Bob 1")
+
+    assert _titles(fake_youtube) == ["Ada 1", "Ada 2", "Bob 1"]
+    bob_job.refresh_from_db()
+    assert (bob_job.status, bob_job.attempts) == (JobStatus.SUCCEEDED, 1)  # never waited
+    assert _uploads_spent() == {
+        "youtube:shared": 3,
+        f"youtube:shared:user:{ada.pk}": 2,
+        f"youtube:shared:user:{bob.pk}": 1,
+    }
+
+    # A new quota day, a new share: the beat sends Ada's waiting jobs after the reset.
+    with time_machine.travel(quota_next_reset() + timedelta(minutes=1), tick=True):
+        dispatch_due_jobs()
+    assert _titles(fake_youtube)[3:] == ["Ada 3", "Ada 4"]
+    assert not Job.objects.exclude(status=JobStatus.SUCCEEDED).exists()
+
+
+@pytest.mark.usefixtures("held_dispatch")
+def test_a_creators_own_project_is_theirs_alone_and_no_share_applies_there(
+    client_for, agency_user, asset, fake_youtube, settings
+):
+    settings.YOUTUBE_DAILY_UPLOADS = 5  # Agency's share of the shared project: 40 %, two uploads
+    project = GoogleProjectFactory(owner=agency_user, daily_uploads=10)
+    own = ChannelFactory(user=agency_user, google_project=project)
+    shared = ChannelFactory(user=agency_user)
+    client = client_for(agency_user)
+    own_jobs = [_accept(client, own, asset, f"Own {n}") for n in range(1, 5)]
+    shared_jobs = [_accept(client, shared, asset, f"Shared {n}") for n in range(1, 4)]
+
+    EmbeddedRunner().run_due_jobs()
+
+    assert _titles(fake_youtube) == ["Own 1", "Own 2", "Own 3", "Own 4", "Shared 1", "Shared 2"]
+    assert _waiting_for_quota(shared_jobs[2])
+    assert all(Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED for job in own_jobs)
+    assert _uploads_spent() == {
+        f"youtube:project:{project.pk}": 4,
+        "youtube:shared": 2,
+        f"youtube:shared:user:{agency_user.pk}": 2,
+    }
 
 
 def _job(channel, asset) -> Job:
@@ -126,7 +191,7 @@ def test_youtube_answering_quota_exceeded_before_our_ledger_is_spent_makes_the_j
     assert outcome.status == JobStatus.QUEUED
     assert outcome.retry_in is None  # no Celery countdown of hours: the beat sends it later
     assert _waiting_for_quota(job)
-    assert QuotaLedger.objects.get().uploads_spent == 1  # of 100: our ledger had budget left
+    assert _uploads_spent()["youtube:shared"] == 1  # of 100: our ledger had budget left
     assert _last_event(job_updates, job)["waitingFor"]["reason"] == "platform_quota"
 
     fake_youtube.initiation_status = None
@@ -161,4 +226,4 @@ def test_a_resumed_upload_session_is_charged_once(channel, asset, fake_youtube):
     assert run_job(job_id=job.pk).status == JobStatus.SUCCEEDED
 
     assert fake_youtube.status_queries == 1  # the second run resumed the open session
-    assert QuotaLedger.objects.get().uploads_spent == 1
+    assert _uploads_spent() == {"youtube:shared": 1, f"youtube:shared:user:{job.user_id}": 1}
