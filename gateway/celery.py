@@ -40,10 +40,15 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
-def _connections_close_at_start(**kwargs: Any) -> None:
-    """A starting worker keeps no connection opened before it (the fix-up's own start-up
-    close is limited by ``CELERY_DB_REUSE_MAX`` too)."""
+def _connections_close_at_start(sender: Any = None, **kwargs: Any) -> None:
+    """A starting worker keeps no connection opened before it, nor a prefork parent the pool
+    its processes would inherit (what the fix-up does at start, which ``CELERY_DB_REUSE_MAX``
+    limits too)."""
     connections.close_all()
+    if "prefork" in str(getattr(sender, "pool_cls", "")):
+        for connection in connections.all():
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
 
 
 @task_prerun.connect
