@@ -12,6 +12,7 @@ from django.db import connection
 
 from tests.factories import JobFactory
 from tests.providers.youtube import CHUNK
+from tests.realtime.conftest import instant_provider  # noqa: F401 - a fixture
 from uploads.models import Job, JobStatus
 from uploads.services.pipeline import RunOutcome, run_job
 from uploads.services.recovery import jobs_recover_and_collect_due
@@ -98,3 +99,15 @@ def test_a_worker_whose_job_was_taken_back_sends_no_further_byte(
     assert run_job(job_id=job.pk).status == JobStatus.SUCCEEDED
     assert [put.start for put in fake_youtube.puts] == [i * CHUNK for i in range(5)]
     assert fake_youtube.session.sha256.hexdigest() == asset.sha256
+
+
+def test_every_run_of_a_process_is_renewed_by_one_thread(
+    channel,
+    instant_provider,  # noqa: F811 - the fixture imported above
+):
+    # When a worker process runs several jobs one after the other
+    for _ in range(3):
+        assert run_job(job_id=JobFactory(channel=channel).pk).status == JobStatus.SUCCEEDED
+
+    # Then one thread renews their leases, started once, not one per run
+    assert [thread.name for thread in threading.enumerate()].count("job-leases") == 1

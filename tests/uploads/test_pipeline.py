@@ -89,3 +89,21 @@ def test_the_task_retries_soon_when_the_database_fails_before_the_claim(channel,
     assert retry.value.when == 1
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.QUEUED, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_reads_its_job_once_and_writes_each_change_once(
+    channel,
+    instant_provider,  # noqa: F811 - the fixture imported above
+    django_assert_max_num_queries,
+):
+    # Given a queued job on a platform that reports 25, 50 and 75 % before it succeeds
+    job = JobFactory(channel=channel)
+
+    # When a worker runs it, then it costs the claim, one read, the three progress writes and
+    # the success, plus one look-up of the owner's webhook endpoints per event (five events):
+    # the events are built from the job the worker holds, not read again
+    with django_assert_max_num_queries(11):
+        assert run_job(job_id=job.pk).status == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.attempts) == (JobStatus.SUCCEEDED, 100, 1)

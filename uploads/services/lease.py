@@ -11,12 +11,19 @@ progress or session save.
 
 The ``lease_id`` a claim sets fences every write of that run: a conditional ``UPDATE`` on it
 changes nothing once the job was taken back and claimed again.
+
+One renewing thread per process serves every lease held in it (:class:`_Renewer`), started by
+the first run: a thread started and joined around every run cost a short job more than its
+own work on a busy machine (the start waits until the new thread is scheduled). It renews the
+due leases one after the other; a process runs one job at a time (a Celery pool process, the
+embedded runner), so one slow renewal delays no other job's.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -68,8 +75,6 @@ class JobLease:
         self.job_id = job_id
         self.lease_id = lease_id
         self._lost = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         # Our own clock's view of the lease, one heartbeat short of the database's.
         self._valid_until = time.monotonic() + lease_duration().total_seconds()
         self._confirmed_at = time.monotonic()
@@ -117,27 +122,69 @@ class JobLease:
             return
         self._valid_until = asked_at + lease_duration().total_seconds()
 
+    @property
+    def lost(self) -> bool:
+        return self._lost.is_set()
+
     @contextmanager
     def heartbeat(self) -> Iterator[JobLease]:
-        """Renew the lease in a background thread for as long as the block runs."""
-        self._thread = threading.Thread(
-            target=self._beat, name=f"job-lease-{self.job_id}", daemon=True
-        )
-        self._thread.start()
+        """Have this process's renewing thread renew the lease for as long as the block runs."""
+        _renewer.hold(self)
         try:
             yield self
         finally:
-            self._stop.set()
-            self._thread.join(timeout=heartbeat_interval() + 5)
+            _renewer.release(self)
 
-    def _beat(self) -> None:
-        try:
-            while not self._stop.wait(heartbeat_interval()):
-                self.renew()
-                if self._lost.is_set():
-                    return
-        finally:
-            connection.close()  # this thread's own connection
+
+class _Renewer:
+    """The thread that renews the leases held in this process (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._due: dict[JobLease, float] = {}  # lease -> monotonic time of its next renewal
+        self._pid = 0  # the process whose thread runs; another one after a fork
+
+    def hold(self, lease: JobLease) -> None:
+        with self._changed:
+            if self._pid != os.getpid():
+                self._due.clear()
+                threading.Thread(target=self._run, name="job-leases", daemon=True).start()
+                self._pid = os.getpid()
+            self._due[lease] = time.monotonic() + heartbeat_interval()
+            self._changed.notify()
+
+    def release(self, lease: JobLease) -> None:
+        with self._changed:
+            self._due.pop(lease, None)
+
+    def _run(self) -> None:
+        while True:
+            due = self._wait_for_due()
+            for lease in due:
+                try:
+                    lease.renew()
+                except Exception:  # the thread serves every later run too: it must not end
+                    logger.exception("job %s: lease renewal failed", lease.job_id)
+            connection.close()  # this thread's own connection, back to the pool
+            with self._changed:
+                for lease in due:
+                    if lease in self._due:
+                        if lease.lost:
+                            del self._due[lease]  # its worker stops before its next write
+                        else:
+                            self._due[lease] = time.monotonic() + heartbeat_interval()
+
+    def _wait_for_due(self) -> list[JobLease]:
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                if due := [lease for lease, at in self._due.items() if at <= now]:
+                    return due
+                nearest = min(self._due.values(), default=None)
+                self._changed.wait(None if nearest is None else nearest - now)
+
+
+_renewer = _Renewer()
 
 
 class LeasedStream(io.RawIOBase):

@@ -3,7 +3,9 @@
 The pipeline owns every side effect: it decrypts the channel's grant, opens the asset, saves
 progress and the platform's resumable session through the callbacks it passes, and ends the
 job. The provider only sees plain values and a stream. While the job runs, its lease
-(``uploads.services.lease``) is renewed by a heartbeat, and every write is fenced by it.
+(``uploads.services.lease``) is renewed by a heartbeat, and every write is fenced by it; so the
+run's events are built from the job it holds, kept in step with each of its writes, without
+reading the row again.
 
 A database error during a run (deadlock, lost connection, statement timeout) is transient: the
 worker drops the broken connection and hands the job back to the queue as soon as the database
@@ -51,8 +53,8 @@ from providers.errors import (
     TransientProviderError,
 )
 from quotas.services import quota_next_reset
+from uploads import events
 from uploads.asset_stream import asset_stream_open
-from uploads.events import publish_job_event_on_commit
 from uploads.models import Job, JobStatus, WaitingReason
 from uploads.services.feed_publish import feed_episode_publish
 from uploads.services.lease import (
@@ -158,8 +160,8 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
     lease = JobLease(job_id=job_id, lease_id=lease_id)
     with lease.heartbeat():
         try:
-            publish_job_event_on_commit(job_id)  # job:update, RUNNING
             job = Job.objects.select_related("channel__google_project", "user").get(pk=job_id)
+            events.publish_job_event(job)  # job:update, RUNNING
             return _job_run_claimed(job=job, lease=lease)
         except DATABASE_ERRORS as exc:
             logger.warning("job %s: database error while running (%s)", job_id, type(exc).__name__)
@@ -184,8 +186,8 @@ def _job_run_claimed(*, job: Job, lease: JobLease) -> RunOutcome:
         if not mine.update(progress=max(percent, last_progress), updated_at=timezone.now()):
             raise JobLost(str(job.pk))
         if percent > last_progress:
-            last_progress = percent
-            publish_job_event_on_commit(job.pk)
+            last_progress = job.progress = percent
+            events.publish_job_event(job)
 
     try:
         # The platform acting as the client that obtained the channel's grant (the creator's
@@ -222,16 +224,19 @@ def _job_run_claimed(*, job: Job, lease: JobLease) -> RunOutcome:
         job_fail(running=mine, job=job, error=error)
         return RunOutcome(status=JobStatus.FAILED)
     now = timezone.now()
-    if mine.update(
-        status=JobStatus.SUCCEEDED,
-        progress=100,
-        result={"provider_id": result.provider_id, "url": result.url},
-        error=None,
-        finished_at=now,
-        updated_at=now,
-        upload_session_uri="",
-    ):
-        publish_job_event_on_commit(job.pk)
+    succeeded = {
+        "status": JobStatus.SUCCEEDED,
+        "progress": 100,
+        "result": {"provider_id": result.provider_id, "url": result.url},
+        "error": None,
+        "finished_at": now,
+        "updated_at": now,
+        "upload_session_uri": "",
+    }
+    if mine.update(**succeeded):
+        for field, value in succeeded.items():
+            setattr(job, field, value)
+        events.publish_job_event(job)
     return RunOutcome(status=JobStatus.SUCCEEDED)
 
 
@@ -266,7 +271,7 @@ def _job_hand_back(*, lease: JobLease) -> RunOutcome:
             continue
         if not handed_back:
             return RunOutcome(status="lost")
-        publish_job_event_on_commit(lease.job_id)
+        events.publish_job_event_on_commit(lease.job_id)
         logger.info("job %s: handed back to the queue after a database error", lease.job_id)
         return RunOutcome(status=JobStatus.QUEUED, retry_in=0.0)
 
@@ -287,7 +292,7 @@ def _job_wait_for_quota(*, job: Job, running: QuerySet[Job], until: datetime) ->
         lease_expires_at=None,
         updated_at=now,
     ):
-        publish_job_event_on_commit(job.pk)
+        events.publish_job_event_on_commit(job.pk)
     logger.info("job %s: waiting for the platform's quota until %s", job.pk, until.isoformat())
     return RunOutcome(status=JobStatus.QUEUED)
 
@@ -310,6 +315,6 @@ def _job_after_transient(
         lease_expires_at=None,
         updated_at=now,
     ):
-        publish_job_event_on_commit(job.pk)
+        events.publish_job_event_on_commit(job.pk)
     logger.info("job %s: transient failure (%s), retry in %.1fs", job.pk, exc.code, delay)
     return RunOutcome(status=JobStatus.QUEUED, retry_in=delay)
