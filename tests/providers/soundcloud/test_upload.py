@@ -68,18 +68,6 @@ def stored_audio(user, settings, tmp_path):
     return store
 
 
-@pytest.fixture
-def progress_seen(monkeypatch) -> list[int]:
-    """The job's progress each time the pipeline announces a change (in the worker's order)."""
-    seen: list[int] = []
-
-    def record(job_id) -> None:
-        seen.append(Job.objects.values_list("progress", flat=True).get(pk=job_id))
-
-    monkeypatch.setattr("uploads.services.pipeline.publish_job_event_on_commit", record)
-    return seen
-
-
 def submit(api, channel: Channel, asset_url: str) -> Job:
     response = api.post(
         "/api/v1/upload",
@@ -119,7 +107,7 @@ def test_connect_sends_an_s256_challenge_and_only_the_matching_verifier_gets_a_g
 
 
 def test_a_20_mb_upload_streams_every_byte_once_with_flat_memory_and_rotates_the_grant(
-    api, sc_channel, soundcloud, stored_audio, progress_seen, settings
+    api, sc_channel, soundcloud, stored_audio, events, settings
 ):
     settings.UPLOAD_PROGRESS_INTERVAL = 0  # every block sent is reported, however fast
     # Given a 20 MB MP3 the user uploaded, and the channel's single-use refresh token
@@ -158,6 +146,7 @@ def test_a_20_mb_upload_streams_every_byte_once_with_flat_memory_and_rotates_the
     # The worker never held the file: peak traced memory far below its 20 MB.
     print(f"\npeak traced memory during a 20 MB SoundCloud upload: {peak / MIB:.2f} MiB")
     assert peak < 4 * MIB
+    progress_seen = [progress for _, progress in events]  # in the worker's order
     assert progress_seen == sorted(progress_seen)
     assert len(set(progress_seen)) >= size // BLOCK  # one report per block of the stream
     assert progress_seen[-1] == 100
