@@ -1,4 +1,4 @@
-"""The catalogue of plans that ``seed_plans`` writes (API.md defaults)."""
+"""The catalogue of plans that ``seed_plans`` writes (the documented defaults)."""
 
 from typing import Final, TypedDict
 

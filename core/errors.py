@@ -2,7 +2,7 @@
 
 Domain code raises :class:`ApplicationError` subclasses carrying a stable ``code``; the
 exception handler below turns them, and every DRF exception, into the drf-standardized-errors
-body of API.md: ``{"type", "errors": [{"code", "detail", "attr"}]}``.
+body of docs/api.md: ``{"type", "errors": [{"code", "detail", "attr"}]}``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ErrorResponseSerializer(serializers.Serializer):
-    """The one error shape of API.md, for 409 and 503 answers."""
+    """The one error shape of docs/api.md, for 409 and 503 answers."""
 
     type = serializers.ChoiceField(["client_error", "server_error"])
     errors = ErrorSerializer(many=True)  # type: ignore[assignment]  # the wire name

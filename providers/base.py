@@ -1,7 +1,7 @@
 """The interface every platform implements, and what its calls return.
 
 One subclass per platform lives in ``providers/<platform>/``; ``providers.registry`` maps the
-platform ids of API.md to instances. Views, tasks and commands only talk to this interface.
+platform ids of docs/api.md to instances. Views, tasks and commands only talk to this interface.
 
 Two ways to connect exist:
 

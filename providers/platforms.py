@@ -1,4 +1,4 @@
-"""The platform ids of API.md. Everything else about a platform lives in its provider package."""
+"""The public platform ids (docs/api.md); the rest of a platform lives in its provider package."""
 
 from django.db import models
 

@@ -1,4 +1,4 @@
-"""The ten platforms of API.md and the provider that implements each."""
+"""The ten platforms and the provider that implements each."""
 
 from __future__ import annotations
 
@@ -46,6 +46,6 @@ def get_provider(platform_id: str) -> Provider:
 
 
 def all_providers() -> list[Provider]:
-    """Every provider, in the order of API.md's platform list."""
+    """Every provider, in the order of the API's platform list (docs/api.md)."""
     providers = _providers()
     return [providers[platform.value] for platform in Platform]

@@ -1,4 +1,4 @@
-"""``/ws/jobs``: each authenticated socket receives the job events of its own user (API.md).
+"""``/ws/jobs``: each authenticated socket receives the job events of its own user (docs/api.md).
 
 Protocol (README, "Realtime job feed"):
 

@@ -70,7 +70,7 @@ def job_group(user_id: Any) -> str:
 
 
 def build_job_event(job: Job) -> dict[str, Any]:
-    """The API.md event for ``job``'s current state.
+    """The docs/api.md event for ``job``'s current state.
 
     Which changes are announced is the callers' choice: a job is announced when it starts, as
     its progress moves, when it is queued again (a retry back-off, a recovered or handed-back

@@ -20,7 +20,7 @@ class JobStatus(models.TextChoices):
 
 
 class WaitingReason(models.TextChoices):
-    """Why a QUEUED job holds back until ``run_after`` (API.md ``waitingFor.reason``).
+    """Why a QUEUED job holds back until ``run_after`` (docs/api.md ``waitingFor.reason``).
 
     Empty (no reason) is a job that simply waits for its ``scheduledAt``.
     """

@@ -1,4 +1,4 @@
-"""The ``/auth`` endpoints of API.md."""
+"""The ``/auth`` endpoints of docs/api.md."""
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status

@@ -1,4 +1,4 @@
-"""Consents held until the account that started them finishes them (API.md, "Platforms and
+"""Consents held until the account that started them finishes them (docs/api.md, "Platforms and
 channels").
 
 The OAuth callback is reached by whichever browser approved the consent, and a consent link

@@ -1,4 +1,4 @@
-"""The whole account lifecycle of API.md's /auth table, end to end over HTTP."""
+"""The whole account lifecycle of docs/api.md's /auth table, end to end over HTTP."""
 
 from __future__ import annotations
 

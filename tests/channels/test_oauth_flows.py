@@ -1,5 +1,5 @@
 """Held consents: the callback connects nothing, and only the account that started a connect
-can finish it (API.md: "The browser that comes back from the platform is not trusted...").
+can finish it (docs/api.md: "The browser that comes back from the platform is not trusted...").
 
 Run against the fake Google, through the real client libraries."""
 

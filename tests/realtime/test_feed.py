@@ -1,4 +1,4 @@
-"""Every status change of a job reaches the owner's sockets, in order (API.md, Realtime)."""
+"""Every status change of a job reaches the owner's sockets, in order (docs/api.md, Realtime)."""
 
 from __future__ import annotations
 

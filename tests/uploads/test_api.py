@@ -1,4 +1,4 @@
-"""The uploads and jobs endpoints of API.md: shapes, codes, quota, idempotency, cancel, retry."""
+"""The uploads and jobs endpoints (docs/api.md): shapes, codes, quota, idempotency, retry."""
 
 from __future__ import annotations
 

@@ -321,5 +321,5 @@ def jobs_cancel_when_channel_disconnects(
     sender: object, *, channel_id: UUID, **kwargs: object
 ) -> None:
     """Receiver of ``channels_app.signals.channel_disconnecting``: the channel's jobs that have
-    not started are canceled in the disconnect's transaction (API.md)."""
+    not started are canceled in the disconnect's transaction (docs/api.md)."""
     jobs_cancel_for_channel(channel_id=channel_id, error=CHANNEL_DISCONNECTED)
