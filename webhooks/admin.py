@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.services import deliveries_redeliver
+from webhooks.services import deliveries_redeliver, endpoints_enable
 
 
 @admin.action(description="Redeliver the selected deliveries", permissions=["change"])
@@ -23,8 +23,17 @@ def redeliver(
         )
 
 
+@admin.action(description="Enable the selected endpoints again", permissions=["change"])
+def enable(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, endpoints: QuerySet[WebhookEndpoint]
+) -> None:
+    enabled = endpoints_enable(endpoints=endpoints)
+    modeladmin.message_user(request, f"{enabled} endpoint(s) enabled again.", messages.SUCCESS)
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    actions = [enable]
     list_display = ("url", "owner", "enabled", "failing_since", "created_at", "disabled_at")
     list_filter = ("enabled",)
     search_fields = ("id", "url", "owner__email")

@@ -124,6 +124,17 @@ def _deliveries_insert(*, endpoint_ids: list[UUID], event: dict[str, Any]) -> li
     return [row.id for row in rows]
 
 
+def endpoints_enable(*, endpoints: Iterable[WebhookEndpoint]) -> int:
+    """Take disabled endpoints back into service (an operator, once the receiver works again).
+
+    Their failed deliveries stay as they are (``deliveries_redeliver`` sends them again); new
+    events are delivered from now on. Returns how many were disabled and are enabled now.
+    """
+    return WebhookEndpoint.objects.filter(
+        id__in=[endpoint.id for endpoint in endpoints], enabled=False
+    ).update(enabled=True, disabled_at=None, failing_since=None)
+
+
 def deliveries_redeliver(*, deliveries: Iterable[WebhookDelivery]) -> int:
     """Send deliveries again (same ``webhook-id``), e.g. after a receiver lost them.
 
