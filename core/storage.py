@@ -207,15 +207,12 @@ class S3Storage(Storage):
         return io.BufferedReader(raw, buffer_size=256 * 1024)  # type: ignore[return-value]
 
 
-class _S3ObjectReader(io.RawIOBase):
-    """A seekable view of one S3 object: each read is one ranged ``GetObject``."""
+class SeekableRawReader(io.RawIOBase):
+    """A raw reader of ``size`` bytes that reads from ``_pos`` wherever it was moved to; a
+    subclass implements ``readinto`` (from ``_pos``, advancing it)."""
 
-    def __init__(self, storage: S3Storage, key: str, size: int) -> None:
-        super().__init__()
-        self._storage = storage
-        self._key = key
-        self.size = size
-        self._pos = 0
+    size: int
+    _pos: int = 0
 
     def readable(self) -> bool:
         return True
@@ -230,6 +227,17 @@ class _S3ObjectReader(io.RawIOBase):
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
         self._pos = max(0, base + offset)
         return self._pos
+
+
+class _S3ObjectReader(SeekableRawReader):
+    """A seekable view of one S3 object: each read is one ranged ``GetObject``."""
+
+    def __init__(self, storage: S3Storage, key: str, size: int) -> None:
+        super().__init__()
+        self._storage = storage
+        self._key = key
+        self.size = size
+        self._pos = 0
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
         if self._pos >= self.size or not len(buffer):

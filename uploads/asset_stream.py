@@ -9,7 +9,6 @@ followed by hand and every hop is checked again. Assets in our own storage are o
 from __future__ import annotations
 
 import http.client
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, BinaryIO
@@ -19,7 +18,7 @@ from django.conf import settings
 
 from core.pinned_http import host_header, pinned_connection
 from core.ssrf import FetchTarget, UnsafeAssetUrl, resolve_target
-from core.storage import LocalStorage, S3Storage, get_storage
+from core.storage import LocalStorage, S3Storage, SeekableRawReader, get_storage
 from providers.errors import PermanentProviderError, TransientProviderError
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ SKIP_BLOCK = 1024 * 1024  # what is read at a time to skip ahead on a host witho
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-class RemoteAsset(io.RawIOBase):
+class RemoteAsset(SeekableRawReader):
     """A seekable read-only view of a remote file. A read at another offset than where the
     open response stands reopens it with ``Range: bytes=N-``; nothing is buffered: ``readinto``
     reads from the socket straight into the caller's buffer."""
@@ -46,21 +45,7 @@ class RemoteAsset(io.RawIOBase):
         self._ranges = True
         self.size = self._open(0)
 
-    # -- io.RawIOBase (read() comes from readinto()) ----------------------------------------
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
+    # -- SeekableRawReader (read() comes from readinto()) ---------------------------------
     def readinto(self, buffer: WriteableBuffer) -> int:
         view = memoryview(buffer).cast("B")[: max(0, self.size - self._pos)]
         if not view:
