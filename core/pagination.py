@@ -17,9 +17,10 @@ _TOTAL = "page_total_rows"
 class PageNumberPagination(BasePageNumberPagination):
     """``?page=N`` (and ``?pageSize=``, at most 100): ``{count, next, previous, results}``.
 
-    A queryset is paged with one query: its rows carry ``COUNT(*) OVER ()``, the number of rows
-    of the whole list. An empty page needs no count: it is page 1 of an empty list, or a page
-    past the end (404, as DRF answers). ``?page=last`` and plain lists take DRF's way.
+    A queryset is paged with one query: its rows (models, or dicts of a ``values()`` queryset)
+    carry ``COUNT(*) OVER ()``, the number of rows of the whole list. An empty page needs no
+    count: it is page 1 of an empty list, or a page past the end (404, as DRF answers).
+    ``?page=last`` and plain lists take DRF's way.
     """
 
     page_size = 20
@@ -43,9 +44,13 @@ class PageNumberPagination(BasePageNumberPagination):
                 self.invalid_page_message.format(page_number=raw, message="That page is empty.")
             )
         paginator = self.django_paginator_class(queryset, page_size)
-        paginator.count = getattr(rows[0], _TOTAL) if rows else 0  # type: ignore[misc]
+        paginator.count = _total(rows[0]) if rows else 0  # type: ignore[misc]
         self.page = Page(rows, number, paginator)
         self.request = request
         if paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True
         return rows
+
+
+def _total(row: Any) -> int:
+    return int(row[_TOTAL] if isinstance(row, dict) else getattr(row, _TOTAL))

@@ -30,7 +30,9 @@ def _drf(serializer: serializers.ModelSerializer, instance: object) -> dict:
     return dict(serializers.ModelSerializer.to_representation(serializer, instance))
 
 
-def test_every_job_shape_is_written_as_drf_writes_it(user) -> None:
+def _every_job_shape(user) -> list:
+    """One job of each shape: queued, scheduled, waiting for a retry, done, failed without
+    its channel."""
     now = timezone.now()
     channel = ChannelFactory(user=user)
     jobs = [
@@ -61,8 +63,25 @@ def test_every_job_shape_is_written_as_drf_writes_it(user) -> None:
     jobs[-1].save(update_fields=["channel"])
     for job in jobs:
         job.refresh_from_db()
+    return jobs
+
+
+def test_every_job_shape_is_written_as_drf_writes_it(user) -> None:
+    jobs = _every_job_shape(user)
+    for job in jobs:
         assert JobSerializer(job).data == _drf(JobSerializer(), job)
     assert JobSerializer(jobs[2]).data["waiting_for"]["reason"] == "retry"
+
+
+def test_the_jobs_list_shows_each_job_as_its_status_does(user, auth_client) -> None:
+    """The list builds jobs from their columns, its status from the model: same JSON."""
+    jobs = _every_job_shape(user)
+    listed = auth_client.get("/api/v1/jobs").json()["results"]
+    assert len(listed) == len(jobs)
+    for item in listed:
+        assert item == auth_client.get(f"/api/v1/status/{item['id']}").json()
+    assert {item["id"] for item in listed} == {str(job.id) for job in jobs}
+    assert [item["waitingFor"] for item in listed].count(None) == len(jobs) - 1
 
 
 def test_every_channel_shape_is_written_as_drf_writes_it(user) -> None:

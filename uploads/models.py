@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,16 @@ class WaitingReason(models.TextChoices):
 
     RETRY = "retry", "back-off after a transient error"
     PLATFORM_QUOTA = "platform_quota", "the platform's daily quota is spent until its reset"
+
+
+def waiting_for(status: str, reason: str, run_after: datetime | None) -> dict[str, Any] | None:
+    """``{reason, until}`` while a QUEUED job is held back for a reason, else ``None`` (the
+    ``waiting_for`` of a job, from its columns: list pages read columns, not models)."""
+    if status != JobStatus.QUEUED or not reason or run_after is None:
+        return None
+    if run_after <= timezone.now():
+        return None
+    return {"reason": reason, "until": run_after}
 
 
 class Job(models.Model):
@@ -100,11 +111,7 @@ class Job(models.Model):
     @property
     def waiting_for(self) -> dict[str, Any] | None:
         """``{reason, until}`` while a QUEUED job is held back for a reason, else ``None``."""
-        if self.status != JobStatus.QUEUED or not self.waiting_reason or self.run_after is None:
-            return None
-        if self.run_after <= timezone.now():
-            return None
-        return {"reason": self.waiting_reason, "until": self.run_after}
+        return waiting_for(self.status, self.waiting_reason, self.run_after)
 
 
 class StoredAsset(models.Model):

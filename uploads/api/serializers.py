@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 
 from core.wire import datetime_wire, uuid_wire
 from providers.platforms import Platform
-from uploads.models import Job, JobStatus, WaitingReason
+from uploads.models import Job, JobStatus, WaitingReason, waiting_for
 
 
 class UploadInputSerializer(serializers.Serializer):
@@ -43,6 +44,28 @@ class JobWaitingForSerializer(serializers.Serializer):
     until = serializers.DateTimeField(help_text="When the job may start.")
 
 
+# The fields of a job's representation that are columns of its row.
+_JOB_FIELDS_STORED = (
+    "id",
+    "status",
+    "progress",
+    "platform",
+    "channel_id",
+    "title",
+    "description",
+    "asset_url",
+    "scheduled_at",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "attempts",
+    "error",
+    "result",
+)
+# The columns a job's representation reads (``waiting_for`` comes from the last two).
+JOB_WIRE_COLUMNS = (*_JOB_FIELDS_STORED, "run_after", "waiting_reason")
+
+
 class JobSerializer(serializers.ModelSerializer):
     channel_id = serializers.UUIDField(read_only=True, allow_null=True)
     error = JobErrorSerializer(allow_null=True, read_only=True)
@@ -51,57 +74,45 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Job
-        fields = [
-            "id",
-            "status",
-            "progress",
-            "platform",
-            "channel_id",
-            "title",
-            "description",
-            "asset_url",
-            "scheduled_at",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "attempts",
-            "error",
-            "result",
-            "waiting_for",
-        ]
+        fields = [*_JOB_FIELDS_STORED, "waiting_for"]
         read_only_fields = fields
 
-    def to_representation(self, instance: Job) -> dict[str, Any]:
-        """The fields above built directly (the jobs list's hot path; see ``core.wire``)."""
-        error, result, waiting_for = instance.error, instance.result, instance.waiting_for
-        return {
-            "id": str(instance.id),
-            "status": instance.status,
-            "progress": instance.progress,
-            "platform": instance.platform,
-            "channel_id": uuid_wire(instance.channel_id),
-            "title": instance.title,
-            "description": instance.description,
-            "asset_url": instance.asset_url,
-            "scheduled_at": datetime_wire(instance.scheduled_at),
-            "created_at": datetime_wire(instance.created_at),
-            "started_at": datetime_wire(instance.started_at),
-            "finished_at": datetime_wire(instance.finished_at),
-            "attempts": instance.attempts,
-            "error": None
-            if error is None
-            else {"code": error["code"], "message": error["message"]},
-            "result": (
-                None
-                if result is None
-                else {"provider_id": result["provider_id"], "url": result["url"]}
-            ),
-            "waiting_for": (
-                None
-                if waiting_for is None
-                else {"reason": waiting_for["reason"], "until": datetime_wire(waiting_for["until"])}
-            ),
-        }
+    def to_representation(self, instance: Job | Mapping[str, Any]) -> dict[str, Any]:
+        """The fields above built directly (see ``core.wire``), from a job or from a row of
+        its ``JOB_WIRE_COLUMNS`` (the jobs list reads rows: no model is built)."""
+        if not isinstance(instance, Mapping):
+            instance = {column: getattr(instance, column) for column in JOB_WIRE_COLUMNS}
+        return job_wire(instance)
+
+
+def job_wire(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A job as the API shows it (snake_case: the renderer camelCases), from its columns."""
+    error, result = row["error"], row["result"]
+    waiting = waiting_for(row["status"], row["waiting_reason"], row["run_after"])
+    return {
+        "id": str(row["id"]),
+        "status": row["status"],
+        "progress": row["progress"],
+        "platform": row["platform"],
+        "channel_id": uuid_wire(row["channel_id"]),
+        "title": row["title"],
+        "description": row["description"],
+        "asset_url": row["asset_url"],
+        "scheduled_at": datetime_wire(row["scheduled_at"]),
+        "created_at": datetime_wire(row["created_at"]),
+        "started_at": datetime_wire(row["started_at"]),
+        "finished_at": datetime_wire(row["finished_at"]),
+        "attempts": row["attempts"],
+        "error": None if error is None else {"code": error["code"], "message": error["message"]},
+        "result": (
+            None if result is None else {"provider_id": result["provider_id"], "url": result["url"]}
+        ),
+        "waiting_for": (
+            None
+            if waiting is None
+            else {"reason": waiting["reason"], "until": datetime_wire(waiting["until"])}
+        ),
+    }
 
 
 class JobListQuerySerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ from core.pagination import PageNumberPagination
 from core.storage import InvalidUploadToken, LocalStorage
 from uploads import selectors
 from uploads.api.serializers import (
+    JOB_WIRE_COLUMNS,
     JobListQuerySerializer,
     JobSerializer,
     PresignInputSerializer,
@@ -93,6 +94,7 @@ class JobListView(APIView):
         query.is_valid(raise_exception=True)
         filters = {k: v for k, v in query.validated_data.items() if k != "page"}
         jobs = selectors.job_list(user=authenticated_user(request), **filters)
+        jobs = jobs.values(*JOB_WIRE_COLUMNS)  # rows, not models: the page reads columns only
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(JobSerializer(page, many=True).data)
