@@ -165,8 +165,10 @@ def oauth_flow_finish(*, user: User, flow: str) -> Channel:
     - Unknown, used or expired flow: ``not_found``.
     - ``plan_limit_reached`` changes nothing: the starter may free a slot and finish before
       the flow expires.
-    - ``already_connected`` destroys the flow without revoking its grant: it is a second grant
-      of an account connected and working, and Google's revocation would end that one too.
+    - ``already_connected`` destroys the flow. Its grant is revoked only when the connected
+      channel lives on another OAuth client (the server's or one of the creator's projects):
+      a second grant of the same client and account is left alone, since Google's revocation
+      would end the working connection's access too.
 
     Two finishes of one flow at once are serialised by the flow's row lock (taken before the
     user's): the second finds it gone.
@@ -192,6 +194,8 @@ def oauth_flow_finish(*, user: User, flow: str) -> Channel:
         OAuthFlow.objects.filter(pk=pending.pk).delete()
     if isinstance(outcome, Channel):
         return outcome
+    if isinstance(outcome, Conflict) and not _connected_through_its_client(pending, account):
+        _held_grant_revoke(pending=pending, account=account)  # a spare grant of another client
     if foreign:
         security_logger.warning(
             "oauth consent finished by another account: destroyed",
@@ -209,9 +213,9 @@ def oauth_flow_finish(*, user: User, flow: str) -> Channel:
 def oauth_flows_purge() -> int:
     """Destroy the held consents that expired, revoking their grants (best effort).
 
-    A grant is not revoked when its starter has that platform account connected: it would be
-    a second grant of a working connection (see :func:`oauth_flow_finish`). Returns how many
-    flows were destroyed.
+    A grant is not revoked when its starter has that platform account connected through the
+    same client: it would be a second grant of a working connection (see
+    :func:`oauth_flow_finish`). Returns how many flows were destroyed.
     """
     destroyed = 0
     expired = (
@@ -225,14 +229,19 @@ def oauth_flows_purge() -> int:
             continue
         destroyed += 1
         account = _account_open(pending)
-        if (
-            account is not None
-            and Channel.objects.filter(
-                user_id=pending.user_id,
-                platform=pending.platform,
-                provider_channel_id=account.provider_channel_id,
-            ).exists()
-        ):
-            continue
-        _held_grant_revoke(pending=pending, account=account)
+        if not _connected_through_its_client(pending, account):
+            _held_grant_revoke(pending=pending, account=account)
     return destroyed
+
+
+def _connected_through_its_client(pending: OAuthFlow, account: AccountSnapshot | None) -> bool:
+    """The flow's starter has its platform account connected through the OAuth client that
+    obtained the flow's grant: revoking that grant would end the connection's access too."""
+    return account is not None and (
+        Channel.objects.filter(
+            user_id=pending.user_id,
+            platform=pending.platform,
+            provider_channel_id=account.provider_channel_id,
+            google_project_id=pending.google_project_id,
+        ).exists()
+    )

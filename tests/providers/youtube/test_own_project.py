@@ -103,6 +103,46 @@ def test_the_shared_client_connects_as_before_beside_an_own_project(
     assert channel_quota_key(Channel.objects.get(user=agency_user)) == "youtube:shared"
 
 
+def test_an_account_connected_through_the_shared_client_is_409_and_the_spare_grant_revoked(
+    agency_api, agency_user, google, project_id, settings
+):
+    # Given the creator's account connected through the server's shared client
+    settings.YOUTUBE_CLIENT_ID, settings.YOUTUBE_CLIENT_SECRET = CLIENT_ID, "fake-client-secret"
+    assert connect_youtube(agency_api, google, account=ACCOUNT).status_code == 201
+    [shared_grant] = google.live_refresh_tokens()
+
+    # When they connect the same account again through their own project
+    again = connect_youtube(agency_api, google, account=ACCOUNT, googleProjectId=project_id)
+
+    # Then it is refused, the project's new grant is revoked (as the project's client) and the
+    # working connection keeps its own
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["code"] == "already_connected"
+    assert google.live_refresh_tokens() == [shared_grant]
+    [spare] = google.revoked_tokens
+    assert [g.client_id for g in google.grants if g.refresh_token == spare] == [OWN_CLIENT_ID]
+    channel = Channel.objects.get(user=agency_user)
+    assert channel.google_project_id is None
+    assert channel_grant_decrypt(channel) == shared_grant
+    assert not OAuthFlow.objects.exists()
+
+
+def test_the_purge_revokes_an_expired_consent_of_another_client_than_the_connection(
+    agency_api, google, project_id, settings
+):
+    settings.YOUTUBE_CLIENT_ID, settings.YOUTUBE_CLIENT_SECRET = CLIENT_ID, "fake-client-secret"
+    assert connect_youtube(agency_api, google, account=ACCOUNT).status_code == 201
+    [shared_grant] = google.live_refresh_tokens()
+    consent_youtube(agency_api, google, account=ACCOUNT, googleProjectId=project_id)
+    [spare] = set(google.live_refresh_tokens()) - {shared_grant}
+    OAuthFlow.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert oauth_flows_purge() == 1
+
+    assert google.revoked_tokens == [spare]
+    assert google.live_refresh_tokens() == [shared_grant]
+
+
 def test_connecting_through_a_project_needs_the_agency_plan(
     agency_api, agency_user, google, project_id, plans
 ):
