@@ -2,7 +2,8 @@
 
 HTTP passes ``core.asgi_limits.BodyLimitMiddleware`` first: a small JSON body everywhere, the
 signed size on the upload PUT (token checked before the body is read). Then
-``core.asgi_concurrency.InFlightLimit`` lets ``WEB_MAX_INFLIGHT`` requests into Django at once.
+``core.asgi_concurrency.InFlightLimit`` lets ``WEB_MAX_INFLIGHT`` requests into Django at once
+(``/health`` has turns of its own), each on a thread kept between requests.
 """
 
 import os
@@ -23,12 +24,21 @@ from core.asgi_limits import BodyLimitMiddleware, BodyRoute  # noqa: E402
 from gateway.routing import websocket_urlpatterns  # noqa: E402
 from uploads.api.views import blob_body_limit  # noqa: E402
 
+HEALTH = re.compile(r"^/health$")
+# Health checks have turns of their own, so they answer while the API's are all taken.
+HEALTH_TURNS = 2
+
 http_application = BodyLimitMiddleware(
     InFlightLimit(
-        django_asgi_app,
-        limit=settings.WEB_MAX_INFLIGHT,
+        InFlightLimit(
+            django_asgi_app,
+            limit=settings.WEB_MAX_INFLIGHT,
+            queue_timeout=settings.WEB_QUEUE_TIMEOUT,
+            exempt=re.compile(r"^/(api/v1/upload/blob/|feeds/|health$)"),
+        ),
+        limit=HEALTH_TURNS,
         queue_timeout=settings.WEB_QUEUE_TIMEOUT,
-        exempt=re.compile(r"^/(api/v1/upload/blob/|feeds/|health$)"),
+        only=HEALTH,
     ),
     default_limit=settings.REQUEST_BODY_MAX_BYTES,
     routes=[
