@@ -54,9 +54,15 @@ def health_check() -> HealthReport:
     client = get_redis()
     if client is not None:
         try:
-            client.ping()
+            # One round trip for both (a load balancer asks often).
+            _, depth = (
+                client.pipeline(transaction=False)
+                .ping()
+                .llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+                .execute()
+            )
             report.redis = "connected"
-            report.queue_depth = int(client.llen(settings.CELERY_TASK_DEFAULT_QUEUE))
+            report.queue_depth = int(depth)
         except redis.RedisError as exc:
             logger.warning("health: redis unavailable: %s", type(exc).__name__)
             report.redis = "unavailable"
