@@ -55,12 +55,10 @@ def health_check() -> HealthReport:
     if client is not None:
         try:
             # One round trip for both (a load balancer asks often).
-            _, depth = (
-                client.pipeline(transaction=False)
-                .ping()
-                .llen(settings.CELERY_TASK_DEFAULT_QUEUE)
-                .execute()
-            )
+            pipe = client.pipeline(transaction=False)
+            pipe.ping()
+            pipe.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+            _, depth = pipe.execute()
             report.redis = "connected"
             report.queue_depth = int(depth)
         except redis.RedisError as exc:
