@@ -1,9 +1,9 @@
 """The instant provider: an Audiomack channel that publishes at once, for the queue benchmark.
 
 Audiomack takes no uploads in the product (``AudiomackProvider.uploads = False``), so no other
-benchmark section needs it. Under ``bench.settings`` its registry entry is replaced in every
-process that sets Django up (web workers, the Celery worker and its pool, the orchestrator):
-the registry's provider map is built once per process and cached, and this fills that cache.
+benchmark section needs it. Under ``bench.settings`` it replaces Audiomack's provider in every
+process that sets Django up (web workers, the Celery worker and its pool, the orchestrator),
+through ``providers.registry.provider_replace``.
 The pipeline still claims the job, opens its asset, records progress and success and publishes
 the events; only the platform call costs nothing.
 """
@@ -33,4 +33,4 @@ class InstantProvider(AudiomackProvider):
 
 
 def instant_provider_register() -> None:
-    registry._providers()[INSTANT_PLATFORM] = InstantProvider()
+    registry.provider_replace(InstantProvider())

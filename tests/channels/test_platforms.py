@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from providers.registry import all_providers, get_provider
+from providers.audiomack.provider import AudiomackProvider
+from providers.registry import all_providers, get_provider, provider_replace
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +134,19 @@ def test_manual_platforms_accept_their_real_id_and_link_forms(platform, value, c
 def test_manual_platforms_refuse_what_is_not_a_listing(platform, value):
     with pytest.raises(ValueError, match=r"\S"):
         get_provider(platform).normalize_listing_id(value)
+
+
+def test_a_stand_in_provider_serves_its_platform_until_the_original_is_put_back(api_client):
+    class StandIn(AudiomackProvider):
+        uploads = True
+
+    original = get_provider("audiomack")
+    provider_replace(StandIn())
+    try:
+        assert isinstance(get_provider("audiomack"), StandIn)
+        listed = {p["id"]: p for p in api_client.get("/api/v1/platforms").json()}
+        assert listed["audiomack"]["uploads"] is True
+    finally:
+        provider_replace(original)
+    assert get_provider("audiomack") is original
+    assert len(all_providers()) == len(PLATFORM_IDS)
