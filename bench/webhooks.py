@@ -3,10 +3,12 @@
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/webhooks.py \
         [--users 10] [--endpoints-per-user 10] [--events 1000] [--jobs 300] [--concurrency 2]
 
-The database must be migrated. The script starts one loopback receiver per endpoint (100 by
-default, each verifying every delivery with the ``standardwebhooks`` verifier and answering
-200) and a Celery worker (``bench/queue_throughput.py``'s worker: prefork, provider that
-publishes instantly) allowed to reach them through ``OUTBOUND_ALLOWED_HOSTS``. Then:
+The database must be migrated. Runs under ``bench.settings``, whose instant provider (an
+Audiomack channel that publishes at once, ``bench/providers.py``) is registered in every
+process. The script starts the benchmark's asset host, one loopback receiver per endpoint (100
+by default, each verifying every delivery with the ``standardwebhooks`` verifier and answering
+200) and a Celery worker (prefork, ``--concurrency``) allowed to reach them through
+``OUTBOUND_ALLOWED_HOSTS``. Then:
 
 1. **Fan-out**: ``--events`` job events (``uploads.events.publish_job_event``, ten per job)
    spread over ``--users`` users with ``--endpoints-per-user`` endpoints each; measured from the
@@ -15,7 +17,7 @@ publishes instantly) allowed to reach them through ``OUTBOUND_ALLOWED_HOSTS``. T
    SUCCEEDED, for a user without endpoints and then for one with ``--endpoints-per-user``
    endpoints (every job sends two events: progress and done), in jobs per second end to end.
 
-Its rows are deleted afterwards. Not part of the test suite.
+Its rows are deleted afterwards. Not part of the test suite nor of ``make bench``.
 """
 
 from __future__ import annotations
@@ -30,10 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gateway.settings")
-
-from bench.queue_throughput import prepare_instant_pipeline  # noqa: E402
-from bench.queue_throughput import worker as pipeline_worker  # noqa: E402
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"  # the instant provider, everywhere
 
 TIMEOUT = 900.0
 EVENTS_PER_JOB = 10
@@ -70,8 +69,12 @@ def main() -> None:
 
     import uploads.services.jobs
     from accounts.models import User
+    from bench.fakes import AssetServer
+    from bench.providers import INSTANT_PLATFORM
     from billing.models import Plan
+    from billing.services import plans_seed
     from channels_app.models import Channel, ChannelStatus
+    from core.redis import get_redis
     from tests.webhooks.receiver import WebhookReceiver
     from uploads.models import Job, JobStatus
     from webhooks.models import DeliveryStatus, WebhookDelivery
@@ -79,13 +82,16 @@ def main() -> None:
 
     if not settings.REDIS_URL:
         sys.exit("REDIS_URL must be set: deliveries run in the Celery worker.")
-    prepare_instant_pipeline()
+    plans_seed()
+    get_redis().delete(settings.CELERY_TASK_DEFAULT_QUEUE)
     agency = Plan.objects.get(code="agency")
     stamp = time.time_ns()
+    assets = AssetServer().start()
+    asset_url = assets.url(1024, "episode.mp3")
     receivers = [WebhookReceiver().start() for _ in range(args.users * args.endpoints_per_user)] + [
         WebhookReceiver().start() for _ in range(args.endpoints_per_user)
     ]
-    hosts = [r.host for r in receivers]
+    hosts = [assets.host, *(r.host for r in receivers)]
     settings.OUTBOUND_ALLOWED_HOSTS = hosts
     users: list[User] = []
 
@@ -93,7 +99,7 @@ def main() -> None:
         user = User.objects.create_user(f"bench-{name}-{stamp}@example.com", None, plan=agency)
         users.append(user)
         channel = Channel.objects.create(
-            user=user, platform="youtube", provider_channel_id=f"UC{name}",
+            user=user, platform=INSTANT_PLATFORM, provider_channel_id=f"bench-{name}",
             status=ChannelStatus.ACTIVE,
         )  # fmt: skip
         for receiver in endpoints:
@@ -102,8 +108,11 @@ def main() -> None:
 
     env = {**os.environ, "OUTBOUND_ALLOWED_HOSTS": ",".join(hosts)}
     process = subprocess.Popen(
-        [sys.executable, __file__, "--worker", str(args.concurrency)], cwd=ROOT, env=env
-    )
+        [sys.executable, "-m", "celery", "-A", "gateway", "worker", "--pool", "prefork",
+         "--concurrency", str(args.concurrency), "--loglevel", "WARNING", "--without-mingle",
+         "--without-gossip"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
     try:
         time.sleep(4)  # worker start-up is not what is measured
 
@@ -147,9 +156,8 @@ def main() -> None:
             started = time.monotonic()
             for index in range(args.jobs):
                 uploads.services.jobs.job_create(
-                    user=user, channel_id=channel.pk, title=f"bench {index}",
-                    asset_url="https://cdn.example.com/video.mp4",
-                )  # fmt: skip
+                    user=user, channel_id=channel.pk, title=f"bench {index}", asset_url=asset_url
+                )
             accepted = time.monotonic() - started
             done = Job.objects.filter(user=user, status=JobStatus.SUCCEEDED)
             elapsed = _wait("the jobs", lambda: done.count() >= args.jobs, started)  # noqa: B023
@@ -172,6 +180,7 @@ def main() -> None:
             user.delete()
         for receiver in receivers:
             receiver.stop()
+        assets.stop()
 
 
 def _running_jobs(user, channel, count: int) -> list:
@@ -181,7 +190,7 @@ def _running_jobs(user, channel, count: int) -> list:
         Job.objects.create(
             user=user,
             channel=channel,
-            platform="youtube",
+            platform=channel.platform,
             title=f"bench {n}",
             asset_url="https://cdn.example.com/video.mp4",
             status=JobStatus.RUNNING,
@@ -214,7 +223,4 @@ def _in_order(receivers) -> bool:
 
 
 if __name__ == "__main__":
-    if "--worker" in sys.argv:
-        pipeline_worker(int(sys.argv[sys.argv.index("--worker") + 1]))
-    else:
-        main()
+    main()
