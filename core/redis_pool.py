@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 import redis
+from django.core.cache.backends.redis import RedisCache
 
 _lock = threading.Lock()
 _pools: dict[tuple[str, tuple[tuple[str, Any], ...]], redis.ConnectionPool] = {}
@@ -41,3 +42,8 @@ def shared_client(pool: redis.ConnectionPool) -> redis.Redis:
         with _lock:
             client = _clients.setdefault(pool, redis.Redis(connection_pool=pool))
     return client
+
+
+def cache_client(cache: RedisCache) -> redis.Redis:
+    """The shared client of a Django Redis cache's (write) pool."""
+    return shared_client(cache._cache._get_connection_pool(write=True))  # type: ignore[attr-defined]

@@ -38,7 +38,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 from core.cache_outage import cache_outage, local_counts
-from core.redis_pool import shared_client
+from core.redis_pool import cache_client
 from gateway.env import Rate
 
 if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
@@ -117,9 +117,8 @@ class SlidingWindow:
         lifetime = 2 * period + 1
         if isinstance(store, RedisCache):
             keys = [store.make_and_validate_key(k) for k in (key, previous_key)]
-            # Django's client would build a new ``Redis`` around this pool on every call.
-            pool = store._cache._get_connection_pool(write=True)  # type: ignore[attr-defined]
-            client = shared_client(pool)
+            # Django's client would build a new ``Redis`` around its pool on every call.
+            client = cache_client(store)
             allowed, current, previous = _HIT_SCRIPT(
                 keys, [limit, repr(weight), lifetime], client=client
             )

@@ -9,9 +9,12 @@ class UploadsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here as Django requires: these modules import models, loaded only by now.
+        from core.owned_models import owner_changes_track
+        from uploads.models import Job
         from uploads.runner import embedded_runner, is_server_process
         from uploads.services.jobs import jobs_cancel_when_channel_disconnects
 
+        owner_changes_track(Job)
         channel_disconnecting.connect(
             jobs_cancel_when_channel_disconnects, dispatch_uid="uploads.cancel-queued-jobs"
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.owned_models import OwnedQuerySet
 from providers.platforms import Platform
 
 
@@ -38,6 +40,13 @@ def waiting_for(status: str, reason: str, run_after: datetime | None) -> dict[st
     if run_after <= timezone.now():
         return None
     return {"reason": reason, "until": run_after}
+
+
+def waits_end(rows: Iterable[Mapping[str, Any]]) -> datetime | None:
+    """The first moment one of these job rows stops waiting (its ``waiting_for`` changes with
+    time alone), or ``None``."""
+    waits = (waiting_for(row["status"], row["waiting_reason"], row["run_after"]) for row in rows)
+    return min((wait["until"] for wait in waits if wait is not None), default=None)
 
 
 class Job(models.Model):
@@ -80,6 +89,8 @@ class Job(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

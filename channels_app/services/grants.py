@@ -68,7 +68,9 @@ def channel_grant_replace(channel: Channel, refresh_token: str | None) -> None:
 def channel_mark_needs_reauth(*, channel: Channel) -> None:
     """The platform refused the channel's grant: the creator must connect it again."""
     now = timezone.now()
-    Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_REAUTH, updated_at=now)
+    Channel.objects.of_owner(channel.user_id).filter(pk=channel.pk).update(
+        status=ChannelStatus.NEEDS_REAUTH, updated_at=now
+    )
     channel.status = ChannelStatus.NEEDS_REAUTH
     channel.updated_at = now
 

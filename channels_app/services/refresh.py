@@ -45,7 +45,9 @@ def channel_refresh(*, channel: Channel) -> Channel:
     now = timezone.now()
     if not isinstance(platform, OAuthProvider):
         # A listing on a directory has nothing to read back; the refresh is a touch.
-        Channel.objects.filter(pk=channel.pk).update(last_refreshed_at=now, updated_at=now)
+        Channel.objects.of_owner(channel.user_id).filter(pk=channel.pk).update(
+            last_refreshed_at=now, updated_at=now
+        )
         channel.last_refreshed_at = now
         return channel
     with transaction.atomic():

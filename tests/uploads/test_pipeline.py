@@ -78,7 +78,7 @@ def test_the_task_retries_soon_when_the_database_fails_before_the_claim(channel,
     # Given a database that refuses the claim
     job = JobFactory(channel=channel)
 
-    def claim(job_id, lease_id):
+    def claim(job_id, owner_id, lease_id):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr("uploads.services.pipeline._job_claim", claim)
@@ -100,10 +100,11 @@ def test_a_run_reads_its_job_once_and_writes_each_change_once(
     # Given a queued job on a platform that reports 25, 50 and 75 % before it succeeds
     job = JobFactory(channel=channel)
 
-    # When a worker runs it, then it costs the claim, one read, the three progress writes and
-    # the success, plus one look-up of the owner's webhook endpoints per event (five events):
-    # the events are built from the job the worker holds, not read again
-    with django_assert_max_num_queries(11):
+    # When a worker runs it, then it costs the look-up of its owner (every write names it), the
+    # claim, one read, the three progress writes and the success, plus one look-up of the
+    # owner's webhook endpoints per event (five events): the events are built from the job the
+    # worker holds, not read again
+    with django_assert_max_num_queries(12):
         assert run_job(job_id=job.pk).status == JobStatus.SUCCEEDED
     job.refresh_from_db()
     assert (job.status, job.progress, job.attempts) == (JobStatus.SUCCEEDED, 100, 1)

@@ -33,9 +33,9 @@ def job_dispatch(*, job: Job) -> None:
             # The job is committed; the beat's next pass sends it once Redis is back: a
             # run_after later than its updated_at makes it due again (see recovery), instead of
             # waiting UPLOAD_STALE_AFTER like a lost message.
-            Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, run_after__isnull=True).update(
-                run_after=timezone.now()
-            )
+            Job.objects.of_owner(job.user_id).filter(
+                pk=job.pk, status=JobStatus.QUEUED, run_after__isnull=True
+            ).update(run_after=timezone.now())
             logger.warning("job %s: queue unavailable, left for the next dispatch pass", job.pk)
     else:
         embedded_runner.wake()

@@ -252,8 +252,10 @@ def job_cancel(*, job: Job) -> Job:
     """Cancel a QUEUED job and give its slot back; 409 ``job_not_cancelable`` otherwise."""
     now = timezone.now()
     with transaction.atomic():
-        canceled = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-            status=JobStatus.CANCELED, finished_at=now, updated_at=now, quota_period=None
+        canceled = (
+            Job.objects.of_owner(job.user_id)
+            .filter(pk=job.pk, status=JobStatus.QUEUED)
+            .update(status=JobStatus.CANCELED, finished_at=now, updated_at=now, quota_period=None)
         )
         if not canceled:
             raise Conflict("Only a queued job can be canceled.", code="job_not_cancelable")
@@ -297,17 +299,21 @@ def job_retry(*, job: Job) -> Job:
     channel_upload_check(user=job.user, channel_id=job.channel_id)
     with transaction.atomic():
         period = upload_slot_reserve(user=job.user)
-        retried = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
-            status=JobStatus.QUEUED,
-            attempts=0,
-            progress=0,
-            error=None,
-            result=None,
-            finished_at=None,
-            run_after=job_run_after(platform=job.platform, scheduled_at=job.scheduled_at),
-            waiting_reason="",
-            quota_period=period,
-            updated_at=timezone.now(),
+        retried = (
+            Job.objects.of_owner(job.user_id)
+            .filter(pk=job.pk, status=JobStatus.FAILED)
+            .update(
+                status=JobStatus.QUEUED,
+                attempts=0,
+                progress=0,
+                error=None,
+                result=None,
+                finished_at=None,
+                run_after=job_run_after(platform=job.platform, scheduled_at=job.scheduled_at),
+                waiting_reason="",
+                quota_period=period,
+                updated_at=timezone.now(),
+            )
         )
         if not retried:
             raise Conflict("Only a failed job can be retried.", code="job_not_retryable")

@@ -71,8 +71,9 @@ def lease_expiry() -> datetime:
 class JobLease:
     """The running worker's side of a job's lease (see the module docstring)."""
 
-    def __init__(self, *, job_id: UUID, lease_id: UUID) -> None:
+    def __init__(self, *, job_id: UUID, owner_id: UUID, lease_id: UUID) -> None:
         self.job_id = job_id
+        self.owner_id = owner_id
         self.lease_id = lease_id
         self._lost = threading.Event()
         # Our own clock's view of the lease, one heartbeat short of the database's.
@@ -81,7 +82,9 @@ class JobLease:
 
     def running(self) -> QuerySet[Job]:
         """The job's row while this lease still holds it (for conditional updates)."""
-        return Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING, lease_id=self.lease_id)
+        return Job.objects.of_owner(self.owner_id).filter(
+            pk=self.job_id, status=JobStatus.RUNNING, lease_id=self.lease_id
+        )
 
     def check(self) -> None:
         """Raise :class:`JobLost` unless this worker still holds the job."""

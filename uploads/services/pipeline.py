@@ -86,11 +86,12 @@ def retry_delay(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
 
-def _job_claim(job_id: UUID, lease_id: UUID) -> bool:
+def _job_claim(job_id: UUID, owner_id: UUID, lease_id: UUID) -> bool:
     """Move a due QUEUED job to RUNNING under ``lease_id``; whether it is ours to run."""
     now = timezone.now()
     claimed = (
-        Job.objects.filter(pk=job_id, status=JobStatus.QUEUED)
+        Job.objects.of_owner(owner_id)
+        .filter(pk=job_id, status=JobStatus.QUEUED)
         .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
         .update(
             status=JobStatus.RUNNING,
@@ -154,10 +155,14 @@ def run_job(*, job_id: UUID | str) -> RunOutcome:
     A job whose channel was disconnected meanwhile ends CANCELED (its slot given back).
     """
     job_id, lease_id = UUID(str(job_id)), uuid4()
-    if not _job_claim(job_id, lease_id):
+    # Its owner first: every write of the run names it (core.owned_models).
+    owner_id = Job.objects.filter(pk=job_id).values_list("user_id", flat=True).first()
+    if owner_id is None:
+        return RunOutcome(status="missing")
+    if not _job_claim(job_id, owner_id, lease_id):
         current = Job.objects.filter(pk=job_id).values_list("status", flat=True).first()
         return RunOutcome(status=current or "missing")
-    lease = JobLease(job_id=job_id, lease_id=lease_id)
+    lease = JobLease(job_id=job_id, owner_id=owner_id, lease_id=lease_id)
     with lease.heartbeat():
         try:
             job = Job.objects.select_related("channel__google_project", "user").get(pk=job_id)
