@@ -303,6 +303,11 @@ PASSWORD_RESET_TTL = parse_duration(env.str("PASSWORD_RESET_TTL", default="1h"))
 # request (accounts.authentication); a password change or deactivation saved in another
 # process ends that user's old tokens there within this time ("0" disables the cache).
 AUTH_USER_CACHE_TTL = parse_duration(env.str("AUTH_USER_CACHE_TTL", default="5s"))
+# The jobs and channels lists are kept per web process and sent again while their owner's rows
+# are unchanged (core.kept_responses; needs Redis). The lifetime bounds how long a change made
+# outside Django, or lost to a Redis outage, can go unseen ("0" disables); the size is per process.
+LIST_CACHE_TTL = parse_duration(env.str("LIST_CACHE_TTL", default="30s"))
+LIST_CACHE_MAX_BYTES = env.int("LIST_CACHE_MAX_BYTES", default=16 * 1024 * 1024)
 
 # Brute-force limits ("count/period"). Client addresses are REMOTE_ADDR unless
 # TRUSTED_PROXY_COUNT says how many reverse proxies in front append to X-Forwarded-For.

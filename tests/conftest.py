@@ -18,6 +18,7 @@ from billing.services import plans_seed
 from channels_app.models import Channel
 from core import tasks as core_tasks
 from core.cache_outage import cache_outage, local_counts
+from core.kept_responses import kept_responses_clear
 from core.redis import get_redis
 from core.tasks import background
 from gateway.celery import app as celery_app
@@ -43,6 +44,7 @@ def _isolated_cache() -> None:
     """Throttle counters and cached values never leak from one test into another."""
     cache.clear()
     local_counts.clear()
+    kept_responses_clear()
     cache_outage.answered()
 
 

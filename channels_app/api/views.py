@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -39,6 +40,7 @@ from channels_app.services.oauth import OAuthCallbackError, OAuthStart, channel_
 from channels_app.services.oauth_flows import oauth_flow_finish
 from channels_app.services.refresh import channel_refresh
 from channels_app.services.refresh_queue import channels_refresh_all
+from core.kept_responses import Built, owner_response
 from core.openapi import ErrorResponseSerializer
 
 logger = logging.getLogger(__name__)
@@ -63,9 +65,12 @@ class PlatformListView(APIView):
 
 class ChannelListView(APIView):
     @extend_schema(responses=ChannelSerializer(many=True), tags=["channels"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
+        return owner_response(self, request, lambda: self._list(request))
+
+    def _list(self, request: Request) -> Built:
         channels = selectors.channel_list(user=authenticated_user(request))
-        return Response(ChannelSerializer(channels, many=True).data)
+        return Response(ChannelSerializer(channels, many=True).data), None
 
 
 class ChannelConnectView(APIView):

@@ -116,3 +116,15 @@ def test_while_the_cache_is_known_down_a_hit_does_not_wait_for_it(redis_unreacha
 
     assert all(hit.allowed for hit in hits)
     assert time.monotonic() - started < 0.1
+
+
+def test_lists_are_built_for_every_request_while_redis_is_away(
+    api_client, redis_unreachable, django_assert_num_queries
+):
+    user = UserFactory()
+    api_client.force_authenticate(user)
+    assert api_client.get("/api/v1/channels").status_code == 200
+
+    # no owner version can be read: nothing is kept, the list is read again
+    with django_assert_num_queries(1):
+        assert api_client.get("/api/v1/channels").status_code == 200

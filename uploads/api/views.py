@@ -4,6 +4,7 @@ import re
 from uuid import UUID
 
 from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.authentication import authenticated_user
 from core.asgi_limits import EdgeRefusal
 from core.errors import ApplicationError, error_body
+from core.kept_responses import Built, owner_response
 from core.openapi import (
     ErrorResponseSerializer,
     ValidationErrorResponseSerializer,
@@ -34,7 +36,7 @@ from uploads.api.serializers import (
     UploadAcceptedSerializer,
     UploadInputSerializer,
 )
-from uploads.models import JobStatus
+from uploads.models import JobStatus, waits_end
 from uploads.services.jobs import job_cancel, job_create, job_retry
 from uploads.services.storage import stored_asset_presign, stored_asset_receive
 
@@ -89,15 +91,19 @@ class JobListView(APIView):
         responses={200: page_serializer(JobSerializer), 400: ValidationErrorResponseSerializer},
         summary="The user's jobs, newest first",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
+        return owner_response(self, request, lambda: self._page(request))
+
+    def _page(self, request: Request) -> Built:
         query = JobListQuerySerializer(data=underscoreize(request.query_params.dict()))
         query.is_valid(raise_exception=True)
         filters = {k: v for k, v in query.validated_data.items() if k != "page"}
         jobs = selectors.job_list(user=authenticated_user(request), **filters)
         jobs = jobs.values(*JOB_WIRE_COLUMNS)  # rows, not models: the page reads columns only
         paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(jobs, request, view=self)
-        return paginator.get_paginated_response(JobSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(jobs, request, view=self) or []
+        response = paginator.get_paginated_response(JobSerializer(page, many=True).data)
+        return response, waits_end(page)
 
 
 class JobCancelView(APIView):

@@ -1,0 +1,87 @@
+"""Lists kept per process and served again while their owner's rows are unchanged.
+
+A list a user reads often and changes rarely (their jobs, their channels) is rendered once per
+web process and sent again while the owner's version (:mod:`core.owner_versions`) is the one
+it was built under, for at most ``LIST_CACHE_TTL`` and never past the moment the builder says
+its content changes with time alone. The request still passes authentication, permissions and
+the rate limit; a kept answer only saves the query, the serializers and the rendering. Keys
+hold the owner, the accepted media type and the absolute URL (the page links in the body
+carry the scheme and host). Only 200 answers are kept, within ``LIST_CACHE_MAX_BYTES`` per
+process (least recently used go first).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import NamedTuple
+
+from cachetools import TLRUCache
+from django.conf import settings
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.owner_versions import Version, version_read
+
+Built = tuple[Response, datetime | None]
+"""A builder's answer and when its content changes with time alone (``None``: never)."""
+
+
+class _Kept(NamedTuple):
+    version: Version
+    content: bytes
+    content_type: str
+    expires: float  # on time.monotonic
+
+
+def _expiry(key: object, kept: _Kept, now: float) -> float:
+    return kept.expires
+
+
+_lock = threading.Lock()
+_kept: TLRUCache[tuple, _Kept] = TLRUCache(
+    maxsize=settings.LIST_CACHE_MAX_BYTES, ttu=_expiry, getsizeof=lambda kept: len(kept.content)
+)
+
+
+def kept_responses_clear() -> None:
+    """Forget every kept answer of this process."""
+    with _lock:
+        _kept.clear()
+
+
+def owner_response(view: APIView, request: Request, build: Callable[[], Built]) -> HttpResponseBase:
+    """The answer ``build`` gives for the authenticated user, kept while it holds."""
+    lifetime = settings.LIST_CACHE_TTL.total_seconds()
+    version = version_read(request.user.pk) if lifetime > 0 else None
+    if version is None:
+        return build()[0]
+    key = (
+        type(view).__qualname__,
+        request.user.pk,
+        request.accepted_media_type,
+        request.build_absolute_uri(),
+    )
+    with _lock:
+        kept = _kept.get(key)
+    if kept is not None and kept.version == version:
+        return HttpResponse(kept.content, content_type=kept.content_type)
+    response, changes_at = build()
+    if response.status_code != 200:
+        return response
+    view.finalize_response(request, response)
+    response.render()
+    expires = time.monotonic() + lifetime
+    if changes_at is not None:
+        expires = min(expires, time.monotonic() + (changes_at - timezone.now()).total_seconds())
+    kept = _Kept(version, response.content, response["Content-Type"], expires)
+    if len(kept.content) <= _kept.maxsize:
+        with _lock:
+            _kept[key] = kept
+    return response
