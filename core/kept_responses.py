@@ -27,7 +27,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.owner_versions import Version, version_read
+from core.owner_versions import Version, version_call, version_of, version_read
+from core.throttles import Along
 
 Built = tuple[Response, datetime | None]
 """A builder's answer and when its content changes with time alone (``None``: never)."""
@@ -56,32 +57,51 @@ def kept_responses_clear() -> None:
         _kept.clear()
 
 
-def owner_response(view: APIView, request: Request, build: Callable[[], Built]) -> HttpResponseBase:
-    """The answer ``build`` gives for the authenticated user, kept while it holds."""
-    lifetime = settings.LIST_CACHE_TTL.total_seconds()
-    version = version_read(request.user.pk) if lifetime > 0 else None
-    if version is None:
-        return build()[0]
-    key = (
-        type(view).__qualname__,
-        request.user.pk,
-        request.accepted_media_type,
-        request.build_absolute_uri(),
-    )
-    with _lock:
-        kept = _kept.get(key)
-    if kept is not None and kept.version == version:
-        return HttpResponse(kept.content, content_type=kept.content_type)
-    response, changes_at = build()
-    if response.status_code != 200:
-        return response
-    view.finalize_response(request, response)
-    response.render()
-    expires = time.monotonic() + lifetime
-    if changes_at is not None:
-        expires = min(expires, time.monotonic() + (changes_at - timezone.now()).total_seconds())
-    kept = _Kept(version, response.content, response["Content-Type"], expires)
-    if len(kept.content) <= _kept.maxsize:
+class KeptListView(APIView):
+    """An API view whose GET answer is kept per owner: ``get`` returns :meth:`kept`.
+
+    The owner's version is read in the plan rate limit's Redis round trip
+    (``reads_along_throttle``), so a kept answer costs no round trip of its own.
+    """
+
+    _version: Version | None = None  # read along the rate limit's hit, when it went to Redis
+
+    def reads_along_throttle(self, request: Request) -> list[Along]:
+        if settings.LIST_CACHE_TTL.total_seconds() <= 0:
+            return []
+        return [Along(version_call(request.user.pk), self._version_received)]
+
+    def _version_received(self, reply: list[bytes]) -> None:
+        self._version = version_of(reply)
+
+    def kept(self, request: Request, build: Callable[[], Built]) -> HttpResponseBase:
+        """The answer ``build`` gives for the authenticated user, kept while it holds."""
+        lifetime = settings.LIST_CACHE_TTL.total_seconds()
+        if lifetime <= 0:
+            return build()[0]
+        version = self._version or version_read(request.user.pk)
+        if version is None:
+            return build()[0]
+        key = (
+            type(self).__qualname__,
+            request.user.pk,
+            request.accepted_media_type,
+            request.build_absolute_uri(),
+        )
         with _lock:
-            _kept[key] = kept
-    return response
+            kept = _kept.get(key)
+        if kept is not None and kept.version == version:
+            return HttpResponse(kept.content, content_type=kept.content_type)
+        response, changes_at = build()
+        if response.status_code != 200:
+            return response
+        self.finalize_response(request, response)
+        response.render()
+        expires = time.monotonic() + lifetime
+        if changes_at is not None:
+            expires = min(expires, time.monotonic() + (changes_at - timezone.now()).total_seconds())
+        kept = _Kept(version, response.content, response["Content-Type"], expires)
+        if len(kept.content) <= _kept.maxsize:
+            with _lock:
+                _kept[key] = kept
+        return response

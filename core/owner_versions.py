@@ -33,6 +33,7 @@ from redis.exceptions import RedisError
 
 from core.cache_outage import cache_outage
 from core.redis_pool import cache_client
+from core.redis_scripts import ScriptCall, scripts_run
 
 logger = logging.getLogger(__name__)
 
@@ -78,21 +79,32 @@ def _client():
     return cache_client(cache)
 
 
+def version_call(owner_id: object) -> ScriptCall:
+    """The script call that reads (creating if missing) the owner's and the global token;
+    :func:`version_of` reads its reply."""
+    return ScriptCall(
+        _READ_SCRIPT,
+        [_owner_key(owner_id), _EVERYONE],
+        [secrets.token_hex(8), secrets.token_hex(8), TOKEN_LIFETIME],
+    )
+
+
+def version_of(reply: list[bytes]) -> Version:
+    owner, everyone = reply
+    return Version(owner=owner, everyone=everyone)
+
+
 def version_read(owner_id: object) -> Version | None:
     """The owner's current version, or ``None`` when it cannot be known (no Redis)."""
     client = _client()
     if client is None:
         return None
     try:
-        owner, everyone = _READ_SCRIPT(
-            [_owner_key(owner_id), _EVERYONE],
-            [secrets.token_hex(8), secrets.token_hex(8), TOKEN_LIFETIME],
-            client=client,
-        )
+        (reply,) = scripts_run(client, [version_call(owner_id)])
     except RedisError as exc:
         cache_outage.failed(exc)
         return None
-    return Version(owner=owner, everyone=everyone)
+    return version_of(reply)
 
 
 def _replace(keys: list[str]) -> None:

@@ -24,9 +24,10 @@ import hashlib
 import ipaddress
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.core.cache import caches
@@ -39,6 +40,7 @@ from rest_framework.throttling import BaseThrottle
 
 from core.cache_outage import cache_outage, local_counts
 from core.redis_pool import cache_client
+from core.redis_scripts import ScriptCall, scripts_run
 from gateway.env import Rate
 
 if TYPE_CHECKING:  # rest_framework.views imports this module while it loads
@@ -69,6 +71,15 @@ return {0, current, previous}
 
 
 @dataclass(frozen=True)
+class Along:
+    """A script run in the same round trip as a rate-limit hit on Redis (a read the request
+    needs anyway); ``receive`` gets its reply. Not run when the hit is counted elsewhere."""
+
+    call: ScriptCall
+    receive: Callable[[Any], None]
+
+
+@dataclass(frozen=True)
 class Hit:
     """The outcome of :meth:`SlidingWindow.hit`; ``key`` is the bucket that was counted in
     ``store`` (``None``: nothing was counted)."""
@@ -92,12 +103,12 @@ class SlidingWindow:
         self.rate = rate
         self.on_cache_error = on_cache_error
 
-    def hit(self, ident: str, *, now: float | None = None) -> Hit:
+    def hit(self, ident: str, *, now: float | None = None, along: Sequence[Along] = ()) -> Hit:
         """Count one hit, or refuse it (uncounted) with the seconds to wait."""
         now = time.time() if now is None else now
         if not cache_outage.skip_cache():
             try:
-                hit = self._count(caches["default"], ident, now)
+                hit = self._count(caches["default"], ident, now, along)
             except RedisError as exc:
                 cache_outage.failed(exc)
             else:
@@ -108,7 +119,7 @@ class SlidingWindow:
             return Hit(allowed=True, wait=0, key="")
         return self._count(local_counts, ident, now)
 
-    def _count(self, store: BaseCache, ident: str, now: float) -> Hit:
+    def _count(self, store: BaseCache, ident: str, now: float, along: Sequence[Along] = ()) -> Hit:
         period, limit = self.rate.period, self.rate.limit
         window, offset = divmod(now, period)
         key, previous_key = self._key(ident, int(window)), self._key(ident, int(window) - 1)
@@ -118,10 +129,12 @@ class SlidingWindow:
         if isinstance(store, RedisCache):
             keys = [store.make_and_validate_key(k) for k in (key, previous_key)]
             # Django's client would build a new ``Redis`` around its pool on every call.
-            client = cache_client(store)
-            allowed, current, previous = _HIT_SCRIPT(
-                keys, [limit, repr(weight), lifetime], client=client
+            hit = ScriptCall(_HIT_SCRIPT, keys, [limit, repr(weight), lifetime])
+            (allowed, current, previous), *replies = scripts_run(
+                cache_client(store), [hit, *(extra.call for extra in along)]
             )
+            for extra, reply in zip(along, replies, strict=True):
+                extra.receive(reply)
         else:
             store.add(key, 0, timeout=lifetime)
             current = store.incr(key)
@@ -197,11 +210,16 @@ class WindowThrottle(BaseThrottle):
         raise NotImplementedError
 
     def allow_request(self, request: Request, view: APIView) -> bool:
+        """Count the request; a view with ``reads_along_throttle(request) -> [Along]`` has
+        those reads made in the same round trip."""
         limit = self.limit_for(request)
         if limit is None:
             return True
         rate, ident = limit
-        hit = SlidingWindow(self.scope, rate, on_cache_error=self.on_cache_error).hit(ident)
+        reads_along = getattr(view, "reads_along_throttle", None)
+        along = reads_along(request) if reads_along is not None else ()
+        window = SlidingWindow(self.scope, rate, on_cache_error=self.on_cache_error)
+        hit = window.hit(ident, along=along)
         self._wait = hit.wait
         return hit.allowed
 

@@ -40,7 +40,7 @@ from channels_app.services.oauth import OAuthCallbackError, OAuthStart, channel_
 from channels_app.services.oauth_flows import oauth_flow_finish
 from channels_app.services.refresh import channel_refresh
 from channels_app.services.refresh_queue import channels_refresh_all
-from core.kept_responses import Built, owner_response
+from core.kept_responses import Built, KeptListView
 from core.openapi import ErrorResponseSerializer
 
 logger = logging.getLogger(__name__)
@@ -63,10 +63,10 @@ class PlatformListView(APIView):
         return Response(PlatformSerializer(selectors.platform_list(), many=True).data)
 
 
-class ChannelListView(APIView):
+class ChannelListView(KeptListView):
     @extend_schema(responses=ChannelSerializer(many=True), tags=["channels"])
     def get(self, request: Request) -> HttpResponseBase:
-        return owner_response(self, request, lambda: self._list(request))
+        return self.kept(request, lambda: self._list(request))
 
     def _list(self, request: Request) -> Built:
         channels = selectors.channel_list(user=authenticated_user(request))

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.authentication import authenticated_user
 from core.asgi_limits import EdgeRefusal
 from core.errors import ApplicationError, error_body
-from core.kept_responses import Built, owner_response
+from core.kept_responses import Built, KeptListView
 from core.openapi import (
     ErrorResponseSerializer,
     ValidationErrorResponseSerializer,
@@ -79,7 +79,7 @@ class JobStatusView(APIView):
         return Response(JobSerializer(job).data)
 
 
-class JobListView(APIView):
+class JobListView(KeptListView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=JobStatus.values),
@@ -92,7 +92,7 @@ class JobListView(APIView):
         summary="The user's jobs, newest first",
     )
     def get(self, request: Request) -> HttpResponseBase:
-        return owner_response(self, request, lambda: self._page(request))
+        return self.kept(request, lambda: self._page(request))
 
     def _page(self, request: Request) -> Built:
         query = JobListQuerySerializer(data=underscoreize(request.query_params.dict()))
