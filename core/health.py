@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import redis
 from django.conf import settings
@@ -28,17 +28,31 @@ class HealthReport:
         return not self.failing
 
     def as_dict(self) -> dict:
-        body = asdict(self)
+        body = dict(vars(self))  # the fields; a shallow copy is enough to render
         if not self.failing:
             del body["failing"]
         return body
 
 
+def _checked_on_checkout() -> bool:
+    """Whether taking a connection proves the database answers: psycopg's pool runs an empty
+    query on each checkout when ``CONN_HEALTH_CHECKS`` is on (``gateway.settings``)."""
+    settings_dict = connection.settings_dict
+    return (
+        bool(settings_dict.get("OPTIONS", {}).get("pool")) and settings_dict["CONN_HEALTH_CHECKS"]
+    )
+
+
 def _database_ok() -> bool:
+    """A connection is taken (a pool's checked checkout is a round trip already), else
+    ``SELECT 1`` asks the database."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        taken_now = connection.connection is None
+        connection.ensure_connection()
+        if not (taken_now and _checked_on_checkout()):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
     except DatabaseError as exc:
         logger.warning("health: database unavailable: %s", type(exc).__name__)
         return False
