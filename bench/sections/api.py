@@ -19,11 +19,13 @@ from bench.setup import Context, queue_drain
 
 SECTION = "api"
 TARGET = Target.ratio_at_least(0.5)
+# The serving issue's endpoints carry its target (50 % of the ceiling); the overview and the
+# upload POST are measured beside them for context, without one.
 ENDPOINTS = [
-    ("GET /api/v1/channels", "/api/v1/channels"),
-    ("GET /api/v1/jobs", "/api/v1/jobs"),
-    ("GET /api/v1/metrics/overview", "/api/v1/metrics/overview"),
-    ("GET /health", "/health"),
+    ("GET /api/v1/channels", "/api/v1/channels", TARGET),
+    ("GET /api/v1/jobs", "/api/v1/jobs", TARGET),
+    ("GET /api/v1/metrics/overview", "/api/v1/metrics/overview", None),
+    ("GET /health", "/health", TARGET),
 ]
 UPLOAD = "POST /api/v1/upload"
 
@@ -43,13 +45,15 @@ def _upload_script(ctx: Context, directory: Path) -> Path:
     return script
 
 
-def _row(label: str, connections: int, result: WrkResult, ceiling: WrkResult) -> Row:
+def _row(
+    label: str, connections: int, result: WrkResult, ceiling: WrkResult, target: Target | None
+) -> Row:
     """Requests/s against the ceiling's; the latencies of both in the measurement's text."""
     failed = f", {result.non_2xx} non-2xx" if result.non_2xx else ""
     latency = f"p50/p99 {result.p50:.1f}/{result.p99:.1f} ms vs {ceiling.p50:.1f}/{ceiling.p99:.1f}"
     return Row(
         SECTION, f"{label} c={connections} ({latency}{failed})", result.rps, "req/s",
-        ceiling.rps, TARGET,
+        ceiling.rps, target,
     )  # fmt: skip
 
 
@@ -67,7 +71,11 @@ def run(ctx: Context) -> list[Row]:
                            script=script)  # fmt: skip
 
             ceiling = measure("/bench/ceiling")
-            rows += [_row(label, connections, measure(path), ceiling) for label, path in ENDPOINTS]
-            rows.append(_row(UPLOAD, connections, measure("/api/v1/upload", script), ceiling))
+            rows += [
+                _row(label, connections, measure(path), ceiling, target)
+                for label, path, target in ENDPOINTS
+            ]
+            upload = measure("/api/v1/upload", script)
+            rows.append(_row(UPLOAD, connections, upload, ceiling, None))
             queue_drain(ctx, timeout=20 if ctx.smoke else 60)
     return rows
