@@ -3,9 +3,9 @@ token (:mod:`core.owner_versions`), so responses kept from their rows are never 
 
 - Saving or deleting a row (``save``, ``create``, the admin, cascades): the row's owner, by
   the ``post_save`` / ``post_delete`` receivers :func:`owner_changes_track` connects.
-- ``QuerySet.update``: the owner named by :meth:`OwnedQuerySet.of_owner` (which also limits
-  the update to that owner's rows); without it, whose rows changed is unknown and every kept
-  response is retired. Hot paths (a running job's progress) name their owner.
+- ``QuerySet.update``: the owners named by :meth:`OwnedQuerySet.of_owner` or ``of_owners``
+  (which also limit the update to their rows); without them, whose rows changed is unknown
+  and every kept response is retired. Hot paths (a running job's progress) name their owner.
 - ``bulk_create`` / ``bulk_update``: the owners of the objects given.
 
 Rows changed by SQL that does not go through Django are not seen: kept responses then live
@@ -32,26 +32,31 @@ class OwnedQuerySet(models.QuerySet[M]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._owner: object = None
+        self._owners: frozenset[object] | None = None
 
     def _clone(self) -> Self:
         clone = super()._clone()  # type: ignore[misc]
-        clone._owner = self._owner
+        clone._owners = self._owners
         return clone
 
     def of_owner(self, owner_id: object) -> Self:
         """Only ``owner_id``'s rows; an ``update`` of them retires only that owner's token."""
-        owned = self.filter(**{self.owner_field: owner_id})
-        owned._owner = owner_id
+        return self.of_owners([owner_id])
+
+    def of_owners(self, owner_ids: Iterable[object]) -> Self:
+        """Only these owners' rows; an ``update`` of them retires only their tokens."""
+        owners = frozenset(owner_ids)
+        owned = self.filter(**{f"{self.owner_field}__in": owners})
+        owned._owners = owners
         return owned
 
     def update(self, **kwargs: Any) -> int:
         rows = super().update(**kwargs)
         if rows:
-            if self._owner is None:
+            if self._owners is None:
                 everyone_changed()
             else:
-                owners_changed([self._owner])
+                owners_changed(self._owners)
         return rows
 
     update.alters_data = True  # type: ignore[attr-defined]

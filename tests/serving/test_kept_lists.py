@@ -16,6 +16,7 @@ from tests.factories import ChannelFactory, JobFactory
 from tests.realtime.conftest import instant_provider  # noqa: F401 - a fixture
 from uploads.models import Job, JobStatus, WaitingReason
 from uploads.services.pipeline import run_job
+from uploads.services.recovery import jobs_recover_and_collect_due
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 
@@ -157,6 +158,23 @@ def test_a_running_job_retires_only_its_owners_lists(
 
     # Then its owner sees it succeeded, and the other user's list is still answered as kept
     assert mine.get("/api/v1/jobs").json()["results"][0]["status"] == "SUCCEEDED"
+    with django_assert_num_queries(0):
+        assert theirs.get("/api/v1/channels").status_code == 200
+
+
+def test_the_beats_pass_over_due_jobs_retires_only_their_owners_lists(
+    client_for, user, other_user, channel, django_assert_num_queries
+):
+    # Given a due job of the first user and the other user's kept list
+    due = JobFactory(channel=channel)
+    theirs = client_for(other_user)
+    ChannelFactory(user=other_user)
+    theirs.get("/api/v1/channels")
+
+    # When the beat's pass hands the due job out (touching its row)
+    assert due.pk in jobs_recover_and_collect_due(every_due=True)
+
+    # Then the other user's list is still answered as kept
     with django_assert_num_queries(0):
         assert theirs.get("/api/v1/channels").status_code == 200
 

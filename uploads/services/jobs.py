@@ -276,7 +276,9 @@ def jobs_cancel_for_channel(*, channel_id: UUID, error: dict | None = None) -> i
             .filter(channel_id=channel_id, status=JobStatus.QUEUED)
             .only("pk", "user_id", "quota_period")
         )
-        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(
+        Job.objects.of_owners({job.user_id for job in jobs}).filter(
+            pk__in=[job.pk for job in jobs]
+        ).update(
             status=JobStatus.CANCELED,
             error=error,
             finished_at=now,

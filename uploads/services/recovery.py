@@ -41,8 +41,10 @@ def jobs_recover_and_collect_due(*, every_due: bool = False, limit: int = 500) -
     )
     if not every_due:
         due = due.filter(Q(updated_at__lt=stale_before) | Q(run_after__gt=F("updated_at")))
-    ids = list(jobs_in_fair_order(due).values_list("pk", flat=True)[:limit])
-    Job.objects.filter(pk__in=ids, status=JobStatus.QUEUED).update(updated_at=now)
+    picked = list(jobs_in_fair_order(due).values_list("pk", "user_id")[:limit])
+    ids = [pk for pk, _ in picked]
+    owners = {owner for _, owner in picked}
+    Job.objects.of_owners(owners).filter(pk__in=ids, status=JobStatus.QUEUED).update(updated_at=now)
     return recovered + ids
 
 
@@ -85,7 +87,7 @@ def _job_recover_stale(*, job: Job, now: datetime) -> bool:
     Conditioned on the lease seen: a heartbeat that renewed it meanwhile keeps the job.
     """
     stale_before = now - settings.UPLOAD_STALE_AFTER
-    running = Job.objects.filter(
+    running = Job.objects.of_owner(job.user_id).filter(
         _lease_lapsed(now=now, stale_before=stale_before), pk=job.pk, lease_id=job.lease_id
     )
     if job.attempts >= settings.UPLOAD_MAX_ATTEMPTS:
