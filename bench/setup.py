@@ -26,6 +26,7 @@ from bench.stack import Stack
 from billing.models import Plan
 from channels_app.models import Channel, ChannelStatus
 from core import crypto
+from core.owner_versions import owners_changed
 from core.redis import get_redis
 from uploads.models import Job, JobStatus
 
@@ -129,6 +130,7 @@ def jobs_delete(user_ids: list) -> None:
     """Delete these users' jobs in one statement (no row refers to a job)."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM uploads_job WHERE user_id = ANY(%s)", [list(user_ids)])
+    owners_changed(user_ids)  # SQL Django does not see
 
 
 def teardown() -> None:
