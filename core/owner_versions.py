@@ -20,11 +20,11 @@ kept. A replacement lost to a Redis outage is bounded by the kept responses' lif
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import redis
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
@@ -34,8 +34,6 @@ from redis.exceptions import RedisError
 from core.cache_outage import cache_outage
 from core.redis_pool import cache_client
 from core.redis_scripts import ScriptCall, scripts_run
-
-logger = logging.getLogger(__name__)
 
 _KEY_PREFIX = "owner-version"
 _EVERYONE = f"{_KEY_PREFIX}:*"
@@ -72,7 +70,7 @@ def _owner_key(owner_id: object) -> str:
     return f"{_KEY_PREFIX}:{owner_id}"
 
 
-def _client():
+def _client() -> redis.Redis | None:
     cache = caches["default"]
     if not isinstance(cache, RedisCache) or cache_outage.skip_cache():
         return None
