@@ -209,27 +209,25 @@ def test_a_list_read_while_a_change_commits_elsewhere_shows_it_once_committed(ap
 
 
 def test_a_wait_that_ends_changes_the_list_by_itself(api, channel):
-    JobFactory(
-        channel=channel,
-        waiting_reason=WaitingReason.RETRY,
-        run_after=timezone.now() + timedelta(seconds=0.5),
-    )
+    until = timezone.now() + timedelta(seconds=1.5)
+    JobFactory(channel=channel, waiting_reason=WaitingReason.RETRY, run_after=until)
     assert api.get("/api/v1/jobs").json()["results"][0]["waitingFor"]["reason"] == "retry"
 
-    time.sleep(0.6)
+    time.sleep((until - timezone.now()).total_seconds() + 0.1)
 
     assert api.get("/api/v1/jobs").json()["results"][0]["waitingFor"] is None
 
 
 def test_a_change_made_outside_django_shows_within_the_lifetime(api, channel, settings):
-    settings.LIST_CACHE_TTL = timedelta(seconds=0.5)
+    settings.LIST_CACHE_TTL = timedelta(seconds=1.5)
     JobFactory(channel=channel, title="before")
+    kept_until = time.monotonic() + 1.5
     assert api.get("/api/v1/jobs").json()["results"][0]["title"] == "before"
 
     with connection.cursor() as cursor:
         cursor.execute("UPDATE uploads_job SET title = 'changed by SQL'")
     kept = api.get("/api/v1/jobs").json()["results"][0]["title"]
-    time.sleep(0.6)
+    time.sleep(kept_until - time.monotonic() + 0.1)
 
     assert kept == "before"  # what LIST_CACHE_TTL bounds
     assert api.get("/api/v1/jobs").json()["results"][0]["title"] == "changed by SQL"
