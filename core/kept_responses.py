@@ -62,6 +62,11 @@ class KeptListView(APIView):
 
     The owner's version is read in the plan rate limit's Redis round trip
     (``reads_along_throttle``), so a kept answer costs no round trip of its own.
+
+    What a kept view shows must come only from rows of :mod:`core.owned_models` models owned
+    by the requesting user (their changes retire the answer) and from the clock (the builder
+    says when its content changes with time alone). A field read from any other model would
+    go stale for up to ``LIST_CACHE_TTL``.
     """
 
     _version: Version | None = None  # read along the rate limit's hit, when it went to Redis
