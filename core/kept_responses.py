@@ -51,6 +51,11 @@ _kept: TLRUCache[tuple, _Kept] = TLRUCache(
 )
 
 
+def _lifetime() -> float:
+    """Seconds an answer is kept at most; 0: nothing is kept."""
+    return settings.LIST_CACHE_TTL.total_seconds()
+
+
 def kept_responses_clear() -> None:
     """Forget every kept answer of this process."""
     with _lock:
@@ -72,7 +77,7 @@ class KeptListView(APIView):
     _version: Version | None = None  # read along the rate limit's hit, when it went to Redis
 
     def reads_along_throttle(self, request: Request) -> list[Along]:
-        if settings.LIST_CACHE_TTL.total_seconds() <= 0:
+        if _lifetime() <= 0:
             return []
         return [Along(version_call(request.user.pk), self._version_received)]
 
@@ -81,7 +86,7 @@ class KeptListView(APIView):
 
     def kept(self, request: Request, build: Callable[[], Built]) -> HttpResponseBase:
         """The answer ``build`` gives for the authenticated user, kept while it holds."""
-        lifetime = settings.LIST_CACHE_TTL.total_seconds()
+        lifetime = _lifetime()
         if lifetime <= 0:
             return build()[0]
         version = self._version or version_read(request.user.pk)
@@ -102,9 +107,10 @@ class KeptListView(APIView):
             return response
         self.finalize_response(request, response)
         response.render()
-        expires = time.monotonic() + lifetime
+        until = lifetime
         if changes_at is not None:
-            expires = min(expires, time.monotonic() + (changes_at - timezone.now()).total_seconds())
+            until = min(until, (changes_at - timezone.now()).total_seconds())
+        expires = time.monotonic() + until
         kept = _Kept(version, response.content, response["Content-Type"], expires)
         if len(kept.content) <= _kept.maxsize:
             with _lock:
